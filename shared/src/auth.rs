@@ -1,0 +1,202 @@
+//! The one place where a request becomes a verified caller: token from the `Authorization`
+//! header or the `ks_uat` cookie, signature and claims checked, ids parsed.
+
+use lambda_http::http::{self, HeaderMap};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::config::AuthConfig;
+use crate::domain::{EmailAddress, TenantId, UserId};
+
+/// Name of the cookie browsers send the user access token in.
+pub const TOKEN_COOKIE: &str = "ks_uat";
+
+/// Who is calling, as proven by a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub email: EmailAddress,
+    /// The tenant the user is currently working in.
+    pub current_tenant_id: TenantId,
+}
+
+/// Why a request is not authenticated. The text is safe to show to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("Not authenticated")]
+    Missing,
+    #[error("Token has expired")]
+    Expired,
+    #[error("Could not validate credentials")]
+    Invalid,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    email: String,
+    tenant_id: String,
+}
+
+/// Verifies user access tokens with the keys and algorithms pinned by configuration.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    /// (algorithm, key, validation) for every configured key; a token whose header names
+    /// another algorithm is refused before any signature work.
+    keys: Vec<(Algorithm, DecodingKey, Validation)>,
+}
+
+impl TokenVerifier {
+    pub fn new(config: &AuthConfig) -> Result<Self, jsonwebtoken::errors::Error> {
+        let mut keys = Vec::new();
+        if let Some(secret) = &config.hs256_secret {
+            keys.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
+        }
+        if let Some((algorithm, pem)) = &config.public_key {
+            let key = match algorithm {
+                Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes())?,
+                _ => DecodingKey::from_rsa_pem(pem.as_bytes())?,
+            };
+            keys.push((*algorithm, key));
+        }
+        let keys = keys
+            .into_iter()
+            .map(|(algorithm, key)| {
+                let mut validation = Validation::new(algorithm);
+                validation.leeway = config.leeway_seconds;
+                validation.validate_nbf = true;
+                validation.set_required_spec_claims(&["exp"]);
+                match &config.issuer {
+                    Some(issuer) => validation.set_issuer(&[issuer]),
+                    None => validation.iss = None,
+                }
+                match &config.audience {
+                    Some(audience) => validation.set_audience(&[audience]),
+                    None => validation.validate_aud = false,
+                }
+                (algorithm, key, validation)
+            })
+            .collect();
+        Ok(Self { keys })
+    }
+
+    /// Verifies `token` and returns the caller it names.
+    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+        let (_, key, validation) = self
+            .keys
+            .iter()
+            .find(|(algorithm, _, _)| *algorithm == header.alg)
+            .ok_or(AuthError::Invalid)?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, validation).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            }
+        })?;
+        let claims = data.claims;
+        Ok(Caller {
+            user_id: parse_uuid(&claims.sub)?.into(),
+            email: EmailAddress::parse(&claims.email).map_err(|_| AuthError::Invalid)?,
+            current_tenant_id: parse_uuid(&claims.tenant_id)?.into(),
+        })
+    }
+
+    /// Finds the token in `headers` and verifies it.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
+        let token = token_from_headers(headers)?;
+        self.verify(token)
+    }
+}
+
+fn parse_uuid(raw: &str) -> Result<Uuid, AuthError> {
+    Uuid::parse_str(raw).map_err(|_| AuthError::Invalid)
+}
+
+/// The bearer token from `Authorization`, else the `ks_uat` cookie. A present but unusable
+/// `Authorization` header is an error: it never falls back to the cookie.
+pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
+    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| AuthError::Invalid)?.trim();
+        let (scheme, token) = value.split_once(' ').ok_or(AuthError::Missing)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Missing);
+        }
+        let token = token.trim();
+        return if token.is_empty() {
+            Err(AuthError::Missing)
+        } else {
+            Ok(token)
+        };
+    }
+    for value in headers.get_all(http::header::COOKIE) {
+        let Ok(value) = value.to_str() else { continue };
+        for pair in value.split(';') {
+            if let Some((name, token)) = pair.trim().split_once('=') {
+                if name.trim() == TOKEN_COOKIE {
+                    let token = token.trim().trim_matches('"');
+                    if !token.is_empty() {
+                        return Ok(token);
+                    }
+                }
+            }
+        }
+    }
+    Err(AuthError::Missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for scheme in ["Bearer", "bearer", "BEARER"] {
+            let h = headers(&[("authorization", &format!("{scheme} abc.def.ghi"))]);
+            assert_eq!(token_from_headers(&h), Ok("abc.def.ghi"));
+        }
+    }
+
+    #[test]
+    fn header_wins_over_cookie() {
+        let h = headers(&[
+            ("authorization", "Bearer from-header"),
+            ("cookie", "ks_uat=from-cookie"),
+        ]);
+        assert_eq!(token_from_headers(&h), Ok("from-header"));
+    }
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let h = headers(&[("cookie", "theme=dark; ks_uat=tok; other=1")]);
+        assert_eq!(token_from_headers(&h), Ok("tok"));
+        let h = headers(&[("cookie", "theme=dark"), ("cookie", "ks_uat=\"tok2\"")]);
+        assert_eq!(token_from_headers(&h), Ok("tok2"));
+    }
+
+    #[test]
+    fn empty_or_foreign_schemes_are_not_tokens() {
+        for value in ["Bearer", "Bearer   ", "Basic abc", "abc"] {
+            let h = headers(&[("authorization", value), ("cookie", "ks_uat=tok")]);
+            assert!(token_from_headers(&h).is_err(), "{value}");
+        }
+        assert_eq!(
+            token_from_headers(&headers(&[("cookie", "ks_uat=")])),
+            Err(AuthError::Missing)
+        );
+        assert_eq!(
+            token_from_headers(&HeaderMap::new()),
+            Err(AuthError::Missing)
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Mapping between domain types and DynamoDB items; nothing else touches `AttributeValue`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use uuid::Uuid;
+
+use super::keys::*;
+use super::StoreError;
+use crate::domain::{
+    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, User,
+    UserId,
+};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+fn corrupt(what: &str, field: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} item has a missing or invalid {field:?}"))
+}
+
+fn get_str<'a>(item: &'a Item, what: &str, field: &str) -> Result<&'a str, StoreError> {
+    match item.get(field) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        _ => Err(corrupt(what, field)),
+    }
+}
+
+fn opt_str<'a>(item: &'a Item, field: &str) -> Option<&'a str> {
+    match item.get(field) {
+        Some(AttributeValue::S(value)) => Some(value),
+        _ => None,
+    }
+}
+
+fn get_uuid(item: &Item, what: &str, field: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(get_str(item, what, field)?).map_err(|_| corrupt(what, field))
+}
+
+fn opt_uuid(item: &Item, what: &str, field: &str) -> Result<Option<Uuid>, StoreError> {
+    opt_str(item, field)
+        .map(|raw| Uuid::parse_str(raw).map_err(|_| corrupt(what, field)))
+        .transpose()
+}
+
+fn get_time(item: &Item, what: &str, field: &str) -> Result<Timestamp, StoreError> {
+    Timestamp::parse(get_str(item, what, field)?).ok_or_else(|| corrupt(what, field))
+}
+
+fn opt_time(item: &Item, what: &str, field: &str) -> Result<Option<Timestamp>, StoreError> {
+    opt_str(item, field)
+        .map(|raw| Timestamp::parse(raw).ok_or_else(|| corrupt(what, field)))
+        .transpose()
+}
+
+fn get_role(item: &Item, what: &str) -> Result<Role, StoreError> {
+    Role::parse(get_str(item, what, "role")?).ok_or_else(|| corrupt(what, "role"))
+}
+
+fn get_email(item: &Item, what: &str) -> Result<EmailAddress, StoreError> {
+    EmailAddress::parse(get_str(item, what, "email")?).map_err(|_| corrupt(what, "email"))
+}
+
+pub fn get_count(item: &Item, field: &str) -> u64 {
+    match item.get(field) {
+        Some(AttributeValue::N(raw)) => raw.parse::<i64>().unwrap_or(0).max(0) as u64,
+        _ => 0,
+    }
+}
+
+/// The full invite item, with the keys of every index derived from its fields.
+pub fn invite_to_item(invite: &Invite) -> Item {
+    let mut item = key(invite_pk(invite.id), INVITE_SK);
+    item.insert("entity".into(), s("invite"));
+    item.insert("id".into(), s(invite.id.to_string()));
+    item.insert("tenant_id".into(), s(invite.tenant_id.to_string()));
+    item.insert("email".into(), s(invite.email.as_str()));
+    item.insert("role".into(), s(invite.role.as_str()));
+    item.insert("expires_at".into(), s(invite.expires_at.to_rfc3339()));
+    item.insert("created_at".into(), s(invite.created_at.to_rfc3339()));
+    item.insert("updated_at".into(), s(invite.updated_at.to_rfc3339()));
+    item.insert(
+        "invited_by_user_id".into(),
+        s(invite.invited_by_user_id.to_string()),
+    );
+    if let Some(at) = invite.accepted_at {
+        item.insert("accepted_at".into(), s(at.to_rfc3339()));
+    }
+    if let Some(user) = invite.accepted_by_user_id {
+        item.insert("accepted_by_user_id".into(), s(user.to_string()));
+    }
+    if let Some(email_id) = invite.email_id {
+        item.insert("email_id".into(), s(email_id.to_string()));
+    }
+    item.insert(GSI_TENANT.into(), s(invite.tenant_id.to_string()));
+    item.insert(CREATED_SK.into(), s(time_sk(invite.created_at, invite.id)));
+    item.insert(UPDATED_SK.into(), s(time_sk(invite.updated_at, invite.id)));
+    item.insert(EXPIRES_SK.into(), s(time_sk(invite.expires_at, invite.id)));
+    item.insert(
+        ACCEPTED_PK.into(),
+        s(accepted_partition(
+            invite.tenant_id,
+            invite.accepted_at.is_some(),
+        )),
+    );
+    item.insert(
+        ACCEPTED_SK.into(),
+        s(accepted_sk(invite.accepted_at, invite.id)),
+    );
+    item
+}
+
+pub fn invite_from_item(item: &Item) -> Result<Invite, StoreError> {
+    const WHAT: &str = "invite";
+    Ok(Invite {
+        id: InviteId::from(get_uuid(item, WHAT, "id")?),
+        tenant_id: TenantId::from(get_uuid(item, WHAT, "tenant_id")?),
+        email: get_email(item, WHAT)?,
+        role: get_role(item, WHAT)?,
+        expires_at: get_time(item, WHAT, "expires_at")?,
+        accepted_at: opt_time(item, WHAT, "accepted_at")?,
+        accepted_by_user_id: opt_uuid(item, WHAT, "accepted_by_user_id")?.map(UserId::from),
+        created_at: get_time(item, WHAT, "created_at")?,
+        updated_at: get_time(item, WHAT, "updated_at")?,
+        invited_by_user_id: UserId::from(get_uuid(item, WHAT, "invited_by_user_id")?),
+        email_id: opt_uuid(item, WHAT, "email_id")?.map(EmailId::from),
+    })
+}
+
+pub fn tenant_to_item(tenant: &Tenant) -> Item {
+    let mut item = key(tenant_pk(tenant.id), TENANT_SK);
+    item.insert("entity".into(), s("tenant"));
+    item.insert("id".into(), s(tenant.id.to_string()));
+    item.insert("name".into(), s(tenant.name.clone()));
+    if let Some(config) = &tenant.idp_config {
+        item.insert("idp_config".into(), s(config.to_string()));
+    }
+    item
+}
+
+pub fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
+    const WHAT: &str = "tenant";
+    let idp_config = opt_str(item, "idp_config")
+        .map(|raw| serde_json::from_str(raw).map_err(|_| corrupt(WHAT, "idp_config")))
+        .transpose()?
+        .filter(|config: &serde_json::Value| !config.is_null());
+    Ok(Tenant {
+        id: TenantId::from(get_uuid(item, WHAT, "id")?),
+        name: get_str(item, WHAT, "name")?.to_owned(),
+        idp_config,
+    })
+}
+
+pub fn membership_to_item(membership: &Membership, now: Timestamp) -> Item {
+    let mut item = key(
+        tenant_pk(membership.tenant_id),
+        member_sk(membership.user_id),
+    );
+    item.insert("entity".into(), s("membership"));
+    item.insert("tenant_id".into(), s(membership.tenant_id.to_string()));
+    item.insert("user_id".into(), s(membership.user_id.to_string()));
+    item.insert("role".into(), s(membership.role.as_str()));
+    item.insert("created_at".into(), s(now.to_rfc3339()));
+    item
+}
+
+pub fn membership_from_item(item: &Item) -> Result<Membership, StoreError> {
+    const WHAT: &str = "membership";
+    Ok(Membership {
+        tenant_id: TenantId::from(get_uuid(item, WHAT, "tenant_id")?),
+        user_id: UserId::from(get_uuid(item, WHAT, "user_id")?),
+        role: get_role(item, WHAT)?,
+    })
+}
+
+pub fn user_to_item(user: &User) -> Item {
+    let mut item = key(user_pk(user.id), USER_SK);
+    item.insert("entity".into(), s("user"));
+    item.insert("id".into(), s(user.id.to_string()));
+    item.insert("email".into(), s(user.email.as_str()));
+    item
+}
+
+pub fn user_email_slot(user: &User) -> Item {
+    let mut item = key(user_email_pk(&user.email), USER_EMAIL_SK);
+    item.insert("entity".into(), s("user_email"));
+    item.insert("user_id".into(), s(user.id.to_string()));
+    item
+}
+
+pub fn user_id_from_email_slot(item: &Item) -> Result<UserId, StoreError> {
+    get_uuid(item, "user email", "user_id").map(UserId::from)
+}
+
+pub fn pending_slot(invite: &Invite) -> Item {
+    let mut item = key(tenant_pk(invite.tenant_id), pending_sk(&invite.email));
+    item.insert("entity".into(), s("pending_invite"));
+    item.insert("invite_id".into(), s(invite.id.to_string()));
+    item
+}
+
+pub fn invite_id_from_pending_slot(item: &Item) -> Result<InviteId, StoreError> {
+    get_uuid(item, "pending invite", "invite_id").map(InviteId::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Clock;
+
+    #[test]
+    fn invite_round_trips_and_carries_index_keys() {
+        let now = Clock::system().now();
+        let invite = Invite {
+            id: InviteId::new_random(),
+            tenant_id: TenantId::new_random(),
+            email: EmailAddress::parse("a@example.com").unwrap(),
+            role: Role::Admin,
+            expires_at: now.plus(chrono::Duration::days(7)),
+            accepted_at: Some(now),
+            accepted_by_user_id: Some(UserId::new_random()),
+            created_at: now,
+            updated_at: now,
+            invited_by_user_id: UserId::new_random(),
+            email_id: Some(EmailId::new_random()),
+        };
+        let item = invite_to_item(&invite);
+        assert_eq!(invite_from_item(&item).unwrap(), invite);
+        assert_eq!(
+            item[ACCEPTED_PK],
+            s(format!("{}#A", invite.tenant_id))
+        );
+        assert!(matches!(&item[CREATED_SK], AttributeValue::S(sk) if sk.ends_with(&invite.id.to_string())));
+    }
+}

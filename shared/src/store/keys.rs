@@ -1,0 +1,86 @@
+//! Every key, index and attribute name of the single table.
+//!
+//! | item            | pk                    | sk                 |
+//! |-----------------|-----------------------|--------------------|
+//! | tenant          | `TENANT#<tenant>`     | `TENANT`           |
+//! | membership      | `TENANT#<tenant>`     | `MEMBER#<user>`    |
+//! | pending slot    | `TENANT#<tenant>`     | `PENDING#<email>`  |
+//! | invite          | `INVITE#<invite>`     | `INVITE`           |
+//! | user            | `USER#<user>`         | `USER`             |
+//! | user email slot | `USEREMAIL#<email>`   | `USEREMAIL`        |
+//!
+//! The pending slot holds the id of the one pending invite of (tenant, email); creating it
+//! with `attribute_not_exists` is what makes a second pending invite impossible. The email
+//! slot makes an email belong to one user.
+//!
+//! Invites carry the keys of four sparse GSIs, one per sort order of the list endpoint. Each
+//! sort key ends in the invite id, so ties break by id. `by_accepted` splits a tenant in two
+//! partitions, accepted (`<tenant>#A`, sorted by `accepted_at`) and not accepted
+//! (`<tenant>#N`, sorted by id), so invites without `accepted_at` come last either way.
+
+use crate::domain::{EmailAddress, InviteId, TenantId, Timestamp, UserId};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+
+pub const TENANT_SK: &str = "TENANT";
+pub const INVITE_SK: &str = "INVITE";
+pub const USER_SK: &str = "USER";
+pub const USER_EMAIL_SK: &str = "USEREMAIL";
+
+/// GSI attributes of invites.
+pub const GSI_TENANT: &str = "gsi_tenant";
+pub const CREATED_SK: &str = "created_sk";
+pub const UPDATED_SK: &str = "updated_sk";
+pub const EXPIRES_SK: &str = "expires_sk";
+pub const ACCEPTED_PK: &str = "accepted_pk";
+pub const ACCEPTED_SK: &str = "accepted_sk";
+
+pub const INDEX_BY_CREATED: &str = "by_created";
+pub const INDEX_BY_UPDATED: &str = "by_updated";
+pub const INDEX_BY_EXPIRES: &str = "by_expires";
+pub const INDEX_BY_ACCEPTED: &str = "by_accepted";
+
+/// Counters kept on the tenant item, changed in the same transaction as the invites.
+pub const INVITE_COUNT: &str = "invite_count";
+pub const ACCEPTED_COUNT: &str = "accepted_count";
+
+pub fn tenant_pk(tenant: TenantId) -> String {
+    format!("TENANT#{tenant}")
+}
+
+pub fn member_sk(user: UserId) -> String {
+    format!("MEMBER#{user}")
+}
+
+pub fn pending_sk(email: &EmailAddress) -> String {
+    format!("PENDING#{email}")
+}
+
+pub fn invite_pk(invite: InviteId) -> String {
+    format!("INVITE#{invite}")
+}
+
+pub fn user_pk(user: UserId) -> String {
+    format!("USER#{user}")
+}
+
+pub fn user_email_pk(email: &EmailAddress) -> String {
+    format!("USEREMAIL#{email}")
+}
+
+/// Sort key of a time-ordered index: the instant, then the id for ties.
+pub fn time_sk(at: Timestamp, invite: InviteId) -> String {
+    format!("{}#{invite}", at.to_rfc3339())
+}
+
+pub fn accepted_partition(tenant: TenantId, accepted: bool) -> String {
+    format!("{tenant}#{}", if accepted { "A" } else { "N" })
+}
+
+pub fn accepted_sk(accepted_at: Option<Timestamp>, invite: InviteId) -> String {
+    match accepted_at {
+        Some(at) => time_sk(at, invite),
+        None => invite.to_string(),
+    }
+}
