@@ -1,1 +1,207 @@
-fn main() {}
+//! `invites-local`: serve the API locally, create the table from `template.yaml`, and seed
+//! tenants, users, memberships and tokens. Every command but `serve` prints one JSON object.
+//!
+//! Configuration comes from the same environment variables as the Lambda functions
+//! (`TABLE_NAME`, `JWT_HS256_SECRET`, `AWS_ENDPOINT_URL_DYNAMODB`, …); see README.md.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use invites_local::{dev, server, template};
+use invites_shared::domain::{EmailAddress, Role, TenantId, UserId};
+use invites_shared::AppState;
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(about = "Local server and dev tools of the Invites API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the four endpoints over HTTP.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        addr: SocketAddr,
+    },
+    /// Create the DynamoDB table (TABLE_NAME) as template.yaml defines it.
+    CreateTable {
+        #[arg(long, default_value = template::TEMPLATE_FILE)]
+        template: PathBuf,
+    },
+    /// Create or update a tenant.
+    CreateTenant {
+        #[arg(long)]
+        name: String,
+        /// JSON identity-provider configuration: makes it an external-IdP tenant.
+        #[arg(long)]
+        idp_config: Option<String>,
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Create a user (or return the existing user with that email).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Add a user to a tenant with a role, or change their role.
+    AddMember {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// USER, ADMIN or OWNER.
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove a user from a tenant.
+    RemoveMember {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        user: uuid::Uuid,
+    },
+    /// Mint an HS256 user access token (JWT_HS256_SECRET).
+    Token {
+        #[arg(long)]
+        user: uuid::Uuid,
+        #[arg(long)]
+        email: String,
+        /// The user's current tenant.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long, default_value_t = 12)]
+        ttl_hours: i64,
+    },
+    /// Create a demo tenant with an admin, and print the admin's token.
+    SeedDemo {
+        #[arg(long, default_value = "admin@demo.example.com")]
+        admin_email: String,
+    },
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "invites-local: {}",
+                invites_shared::http::error_chain(error.as_ref())
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn email(raw: &str) -> Result<EmailAddress, Error> {
+    EmailAddress::parse(raw).map_err(|e| format!("invalid email {raw:?}: {e}").into())
+}
+
+fn print(value: serde_json::Value) {
+    println!("{value}");
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    if let Command::Serve { addr } = command {
+        invites_shared::telemetry::init();
+        let state = AppState::from_env().await?;
+        let (bound, task) = server::spawn(addr, state).await?;
+        tracing::info!(%bound, "Invites API listening");
+        eprintln!("Invites API listening on http://{bound}");
+        tokio::select! {
+            result = task => result??,
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        return Ok(());
+    }
+    let state = AppState::from_env().await?;
+    let store = &state.store;
+    match command {
+        Command::Serve { .. } => unreachable!("handled above"),
+        Command::CreateTable { template: path } => {
+            let definition = template::load_table_definition(&path)?;
+            let created =
+                template::create_table(store.client(), store.table_name(), &definition).await?;
+            print(json!({ "table": store.table_name(), "created": created }));
+        }
+        Command::CreateTenant {
+            name,
+            idp_config,
+            id,
+        } => {
+            let idp_config = idp_config
+                .map(|raw| serde_json::from_str(&raw))
+                .transpose()?;
+            let tenant =
+                dev::create_tenant(store, id.map(TenantId::from), &name, idp_config).await?;
+            print(json!({ "id": tenant.id, "name": tenant.name, "idp_config": tenant.idp_config }));
+        }
+        Command::CreateUser { email: raw, id } => {
+            let user = dev::create_user(store, id.map(UserId::from), email(&raw)?).await?;
+            print(json!(user));
+        }
+        Command::AddMember { tenant, user, role } => {
+            let role = Role::parse(&role).ok_or("role must be USER, ADMIN or OWNER")?;
+            let membership = dev::add_member(store, tenant.into(), user.into(), role).await?;
+            print(json!(membership));
+        }
+        Command::RemoveMember { tenant, user } => {
+            store.remove_membership(tenant.into(), user.into()).await?;
+            print(json!({ "tenant_id": tenant, "user_id": user, "removed": true }));
+        }
+        Command::Token {
+            user,
+            email: raw,
+            tenant,
+            ttl_hours,
+        } => {
+            let token = mint(&state, user.into(), &email(&raw)?, tenant.into(), ttl_hours)?;
+            print(json!({ "token": token }));
+        }
+        Command::SeedDemo { admin_email } => {
+            let admin_email = email(&admin_email)?;
+            // Fixed ids keep the demo stable across restarts of the local stack.
+            let tenant_id = TenantId::from(uuid::uuid!("00000000-0000-4000-8000-00000000d001"));
+            let tenant = dev::create_tenant(store, Some(tenant_id), "Demo Tenant", None).await?;
+            let admin = dev::create_user(store, None, admin_email.clone()).await?;
+            dev::add_member(store, tenant.id, admin.id, Role::Admin).await?;
+            let token = mint(&state, admin.id, &admin_email, tenant.id, 12)?;
+            print(json!({
+                "tenant_id": tenant.id,
+                "admin_user_id": admin.id,
+                "admin_email": admin_email,
+                "token": token,
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn mint(
+    state: &AppState,
+    user: UserId,
+    email: &EmailAddress,
+    tenant: TenantId,
+    ttl_hours: i64,
+) -> Result<String, Error> {
+    let secret = state
+        .config
+        .auth
+        .hs256_secret
+        .as_deref()
+        .ok_or("JWT_HS256_SECRET is not set")?;
+    let mut claims = dev::TokenClaims::new(user, email, tenant, chrono::Duration::hours(ttl_hours));
+    claims.iss = state.config.auth.issuer.clone();
+    claims.aud = state.config.auth.audience.clone();
+    Ok(dev::mint_hs256(&claims, secret))
+}

@@ -1,8 +1,8 @@
 //! The one place where a request becomes a verified caller: token from the `Authorization`
 //! header or the `ks_uat` cookie, signature and claims checked, ids parsed.
 
-use lambda_http::http::{self, HeaderMap};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lambda_http::http::{self, HeaderMap};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -89,12 +89,11 @@ impl TokenVerifier {
             .iter()
             .find(|(algorithm, _, _)| *algorithm == header.alg)
             .ok_or(AuthError::Invalid)?;
-        let data = jsonwebtoken::decode::<Claims>(token, key, validation).map_err(|e| {
-            match e.kind() {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, validation).map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
                 _ => AuthError::Invalid,
-            }
-        })?;
+            })?;
         let claims = data.claims;
         Ok(Caller {
             user_id: parse_uuid(&claims.sub)?.into(),

@@ -136,9 +136,9 @@ fn validate_domain(domain: &str) -> Result<(), InvalidEmail> {
         ));
     }
     for label in &labels {
-        let valid_chars = label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric()));
+        let valid_chars = label.chars().all(|c| {
+            c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
+        });
         if label.is_empty()
             || label.len() > MAX_DOMAIN_LABEL_LEN
             || !valid_chars

@@ -111,7 +111,11 @@ impl Mailer {
     }
 
     /// Sends the invitation; returns SES's message id.
-    pub async fn send(&self, invitation: &Invitation<'_>, email_id: EmailId) -> Result<String, MailError> {
+    pub async fn send(
+        &self,
+        invitation: &Invitation<'_>,
+        email_id: EmailId,
+    ) -> Result<String, MailError> {
         let rendered = invitation.render();
         let content = |data: String| {
             Content::builder()
@@ -162,7 +166,10 @@ where
         }
         SdkError::ServiceError(context) => {
             context.raw().status().is_server_error()
-                || matches!(context.err().code(), Some("Throttling" | "ThrottlingException"))
+                || matches!(
+                    context.err().code(),
+                    Some("Throttling" | "ThrottlingException")
+                )
         }
         _ => false,
     };
@@ -192,11 +199,17 @@ mod tests {
         };
         let email = invitation.render();
         assert!(!email.html.contains("<script>"));
-        assert!(email.html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"));
+        assert!(email
+            .html
+            .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"));
         assert!(email.html.contains("o&#x27;neil@example.com"));
-        assert!(email.html.contains("href=\"https://app.example.com/invites/1?a=1&amp;b=&quot;2&quot;\""));
+        assert!(email
+            .html
+            .contains("href=\"https://app.example.com/invites/1?a=1&amp;b=&quot;2&quot;\""));
         assert!(!email.subject.contains('\n') && !email.subject.contains('\r'));
-        assert!(email.text.contains("https://app.example.com/invites/1?a=1&b=\"2\""));
+        assert!(email
+            .text
+            .contains("https://app.example.com/invites/1?a=1&b=\"2\""));
         assert!(email.text.contains("as ADMIN"));
     }
 }

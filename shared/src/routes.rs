@@ -103,14 +103,26 @@ mod tests {
         let (endpoint, parameters) = resolve(&Method::POST, "/v1/invites/abc/accept").unwrap();
         assert_eq!(endpoint, Endpoint::AcceptInvite);
         assert_eq!(parameters, vec![("invite_id".to_owned(), "abc".to_owned())]);
-        assert_eq!(resolve(&Method::GET, "/v1/invites").unwrap().0, Endpoint::ListInvites);
-        assert_eq!(resolve(&Method::DELETE, "/v1/invites/x").unwrap().0, Endpoint::DeleteInvite);
+        assert_eq!(
+            resolve(&Method::GET, "/v1/invites").unwrap().0,
+            Endpoint::ListInvites
+        );
+        assert_eq!(
+            resolve(&Method::DELETE, "/v1/invites/x").unwrap().0,
+            Endpoint::DeleteInvite
+        );
     }
 
     #[test]
     fn unknown_paths_and_methods() {
-        assert!(matches!(resolve(&Method::GET, "/v2/invites"), Err(ApiError::NotFound(_))));
-        assert!(matches!(resolve(&Method::GET, "/v1/invites//accept"), Err(ApiError::NotFound(_))));
+        assert!(matches!(
+            resolve(&Method::GET, "/v2/invites"),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, "/v1/invites//accept"),
+            Err(ApiError::NotFound(_))
+        ));
         assert!(matches!(
             resolve(&Method::PUT, "/v1/invites"),
             Err(ApiError::MethodNotAllowed { allow: "GET, POST" })

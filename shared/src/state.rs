@@ -59,7 +59,10 @@ impl AppState {
         let sdk = load_sdk_config(&config.aws).await;
         let verifier = TokenVerifier::new(&config.auth)?;
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone()),
+            store: Store::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                config.table_name.clone(),
+            ),
             mailer: Mailer::new(aws_sdk_ses::Client::new(&sdk), config.sender_email.clone()),
             verifier,
             clock,

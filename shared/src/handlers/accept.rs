@@ -52,13 +52,19 @@ pub async fn accept_invite(state: &AppState, req: Request) -> Result<Response<Bo
             InviteStatus::Expired => return Err(ApiError::Gone("Invite has expired")),
             InviteStatus::Pending => {}
         }
-        match state.store.accept_invite(&invite, caller.user_id, now).await? {
+        match state
+            .store
+            .accept_invite(&invite, caller.user_id, now)
+            .await?
+        {
             AcceptOutcome::Accepted => {
                 tracing::info!(invite_id = %invite.id, tenant_id = %invite.tenant_id, "invite accepted");
                 return Ok(accepted(&invite));
             }
             AcceptOutcome::AlreadyMember => {
-                return Err(ApiError::Conflict("You are already a member of this tenant"))
+                return Err(ApiError::Conflict(
+                    "You are already a member of this tenant",
+                ))
             }
             AcceptOutcome::Changed => continue,
         }

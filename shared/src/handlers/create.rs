@@ -23,7 +23,11 @@ pub async fn create_invite(state: &AppState, req: Request) -> Result<Response<Bo
     Ok(json_response(StatusCode::CREATED, &body))
 }
 
-async fn create(state: &AppState, caller: &Caller, input: &CreateInviteInput) -> Result<Invite, ApiError> {
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: &CreateInviteInput,
+) -> Result<Invite, ApiError> {
     for _ in 0..ATTEMPTS {
         let now = state.clock.now();
         let context = state
@@ -39,10 +43,16 @@ async fn create(state: &AppState, caller: &Caller, input: &CreateInviteInput) ->
             .ok_or(ApiError::NotFound("Tenant not found"))?;
         let invitee = state
             .store
-            .load_invitee_state(tenant.id, context.invitee_user_id, context.pending_invite_id)
+            .load_invitee_state(
+                tenant.id,
+                context.invitee_user_id,
+                context.pending_invite_id,
+            )
             .await?;
         if invitee.is_member {
-            return Err(ApiError::Conflict("User is already a member of this tenant"));
+            return Err(ApiError::Conflict(
+                "User is already a member of this tenant",
+            ));
         }
         let pending = invitee
             .slot_invite
@@ -54,7 +64,9 @@ async fn create(state: &AppState, caller: &Caller, input: &CreateInviteInput) ->
             now,
         };
         let done = match context.invitee_user_id {
-            Some(user) if tenant.has_external_idp() => draft.add_directly(state, user, pending).await?,
+            Some(user) if tenant.has_external_idp() => {
+                draft.add_directly(state, user, pending).await?
+            }
             _ => {
                 draft
                     .store_pending(state, context.pending_invite_id, pending)
@@ -119,9 +131,9 @@ impl Draft<'_> {
                 tracing::info!(invite_id = %invite.id, "member added directly (external IdP)");
                 Ok(Some(invite))
             }
-            DirectAddOutcome::AlreadyMember => {
-                Err(ApiError::Conflict("User is already a member of this tenant"))
-            }
+            DirectAddOutcome::AlreadyMember => Err(ApiError::Conflict(
+                "User is already a member of this tenant",
+            )),
             DirectAddOutcome::Changed => Ok(None),
         }
     }
@@ -172,7 +184,12 @@ impl Draft<'_> {
 
     /// Sends the invitation. If SES fails, the invite stays pending without an email id, so
     /// the list shows no email went out and repeating the request sends it.
-    async fn send_email(&self, state: &AppState, invite: &Invite, email_id: EmailId) -> Result<(), ApiError> {
+    async fn send_email(
+        &self,
+        state: &AppState,
+        invite: &Invite,
+        email_id: EmailId,
+    ) -> Result<(), ApiError> {
         let link = state.config.invite_link(&invite.id);
         let invitation = Invitation {
             to: &invite.email,

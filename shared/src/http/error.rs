@@ -22,12 +22,7 @@ pub struct ValidationIssue {
 }
 
 impl ValidationIssue {
-    pub fn new(
-        kind: &'static str,
-        loc: Vec<Value>,
-        msg: impl Into<String>,
-        input: Value,
-    ) -> Self {
+    pub fn new(kind: &'static str, loc: Vec<Value>, msg: impl Into<String>, input: Value) -> Self {
         Self {
             kind,
             loc,

@@ -106,6 +106,9 @@ fn is_json_content_type(headers: &HeaderMap) -> Option<bool> {
 
 /// Character offset of a serde_json error, as Python's `JSONDecodeError.pos` reports it.
 fn json_error_position(text: &str, error: &serde_json::Error) -> usize {
+    if error.is_eof() {
+        return text.chars().count();
+    }
     let mut offset = 0;
     for (index, line) in text.split('\n').enumerate() {
         if index + 1 == error.line() {
@@ -173,7 +176,10 @@ fn json_object(headers: &HeaderMap, body: &Body) -> Result<Map<String, Value>, A
 }
 
 /// Parses the create-invite body.
-pub fn parse_create_invite(headers: &HeaderMap, body: &Body) -> Result<CreateInviteInput, ApiError> {
+pub fn parse_create_invite(
+    headers: &HeaderMap,
+    body: &Body,
+) -> Result<CreateInviteInput, ApiError> {
     let object = json_object(headers, body)?;
     let whole = Value::Object(object.clone());
     let mut issues = Vec::new();
@@ -276,7 +282,11 @@ fn bounded_int(
     }
     let negative = trimmed.starts_with('-') && digits.bytes().any(|b| b != b'0');
     // Digits beyond u64 are simply "very large": the bound check below answers them.
-    let value = if negative { 0 } else { digits.parse::<u64>().unwrap_or(u64::MAX) };
+    let value = if negative {
+        0
+    } else {
+        digits.parse::<u64>().unwrap_or(u64::MAX)
+    };
     if negative || value < min {
         issues.push(
             ValidationIssue::new(
@@ -316,7 +326,12 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, ApiEr
     let status = params.get("status").and_then(|raw| {
         let parsed = InviteStatus::parse(raw);
         if parsed.is_none() {
-            issues.push(enum_issue("query", "status", InviteStatus::EXPECTED, json!(raw)));
+            issues.push(enum_issue(
+                "query",
+                "status",
+                InviteStatus::EXPECTED,
+                json!(raw),
+            ));
         }
         parsed
     });
@@ -332,14 +347,24 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, ApiEr
     let sort_by = match params.get("sort_by") {
         None => SortField::CreatedAt,
         Some(raw) => SortField::parse(raw).unwrap_or_else(|| {
-            issues.push(enum_issue("query", "sort_by", SortField::EXPECTED, json!(raw)));
+            issues.push(enum_issue(
+                "query",
+                "sort_by",
+                SortField::EXPECTED,
+                json!(raw),
+            ));
             SortField::CreatedAt
         }),
     };
     let sort_dir = match params.get("sort_dir") {
         None => SortDirection::Ascending,
         Some(raw) => SortDirection::parse(raw).unwrap_or_else(|| {
-            issues.push(enum_issue("query", "sort_dir", SortDirection::EXPECTED, json!(raw)));
+            issues.push(enum_issue(
+                "query",
+                "sort_dir",
+                SortDirection::EXPECTED,
+                json!(raw),
+            ));
             SortDirection::Ascending
         }),
     };
@@ -409,7 +434,10 @@ mod tests {
 
     fn json_headers() -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         headers
     }
 
@@ -441,8 +469,16 @@ mod tests {
 
     #[test]
     fn malformed_json_reports_the_position() {
-        let found = issues(parse_create_invite(&json_headers(), &Body::from("{\"a\": }")));
+        let found = issues(parse_create_invite(
+            &json_headers(),
+            &Body::from("{\"a\": }"),
+        ));
         assert_eq!(found[0].kind, "json_invalid");
+        assert_eq!(found[0].loc, vec![json!("body"), json!(6)]);
+        let found = issues(parse_create_invite(
+            &json_headers(),
+            &Body::from("{\"a\": "),
+        ));
         assert_eq!(found[0].loc, vec![json!("body"), json!(6)]);
     }
 
@@ -468,14 +504,20 @@ mod tests {
             ("tenant_id=42", "uuid_parsing"),
             ("limit=999999999999999999999999", "less_than_equal"),
         ] {
-            assert_eq!(issues(parse_list_invites(Some(query)))[0].kind, kind, "{query}");
+            assert_eq!(
+                issues(parse_list_invites(Some(query)))[0].kind,
+                kind,
+                "{query}"
+            );
         }
     }
 
     #[test]
     fn list_query_defaults_and_last_value_wins() {
-        let input = parse_list_invites(Some("limit=5&limit=7&SORT=x&sort_by=EXPIRES_AT&sort_dir=DESC"))
-            .unwrap();
+        let input = parse_list_invites(Some(
+            "limit=5&limit=7&SORT=x&sort_by=EXPIRES_AT&sort_dir=DESC",
+        ))
+        .unwrap();
         assert_eq!(input.query.limit, 7);
         assert_eq!(input.query.sort_by, SortField::ExpiresAt);
         assert_eq!(input.query.sort_dir, SortDirection::Descending);

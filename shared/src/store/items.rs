@@ -237,10 +237,9 @@ mod tests {
         };
         let item = invite_to_item(&invite);
         assert_eq!(invite_from_item(&item).unwrap(), invite);
-        assert_eq!(
-            item[ACCEPTED_PK],
-            s(format!("{}#A", invite.tenant_id))
+        assert_eq!(item[ACCEPTED_PK], s(format!("{}#A", invite.tenant_id)));
+        assert!(
+            matches!(&item[CREATED_SK], AttributeValue::S(sk) if sk.ends_with(&invite.id.to_string()))
         );
-        assert!(matches!(&item[CREATED_SK], AttributeValue::S(sk) if sk.ends_with(&invite.id.to_string())));
     }
 }

@@ -235,7 +235,10 @@ impl Store {
     }
 
     /// Runs a transaction, trying again while it is cancelled only by concurrent ones.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Result<(), Cancelled>, StoreError> {
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Cancelled>, StoreError> {
         for attempt in 0..TRANSACTION_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(jitter(Duration::from_millis(10 << attempt))).await;
@@ -267,7 +270,8 @@ impl Store {
                     let conflicted = codes
                         .iter()
                         .any(|code| code == "TransactionConflict" || code == "ThrottlingError");
-                    let condition_failed = codes.iter().any(|code| code == "ConditionalCheckFailed");
+                    let condition_failed =
+                        codes.iter().any(|code| code == "ConditionalCheckFailed");
                     if condition_failed || !conflicted {
                         return Ok(Err(Cancelled(codes)));
                     }
@@ -318,7 +322,10 @@ impl Store {
     fn release_slot(&self, invite: &Invite) -> TransactWriteItem {
         let delete = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(invite.tenant_id), pending_sk(&invite.email))))
+            .set_key(Some(key(
+                tenant_pk(invite.tenant_id),
+                pending_sk(&invite.email),
+            )))
             .condition_expression("attribute_not_exists(pk) OR invite_id = :invite")
             .expression_attribute_values(":invite", s(invite.id.to_string()))
             .build()
@@ -371,7 +378,11 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        output.item.as_ref().map(user_id_from_email_slot).transpose()
+        output
+            .item
+            .as_ref()
+            .map(user_id_from_email_slot)
+            .transpose()
     }
 
     /// Tenant, caller's role, invitee's user id and pending slot, in one round trip.
@@ -575,11 +586,7 @@ impl Store {
             None => update.update_expression(set),
         };
         match update.send().await {
-            Ok(output) => output
-                .attributes
-                .as_ref()
-                .map(invite_from_item)
-                .transpose(),
+            Ok(output) => output.attributes.as_ref().map(invite_from_item).transpose(),
             Err(SdkError::ServiceError(context))
                 if context.err().is_conditional_check_failed_exception() =>
             {
@@ -591,7 +598,11 @@ impl Store {
 
     /// Undoes the email id recorded for an email that could not be sent, so the invite shows
     /// that no email went out. Does nothing if a later request recorded another one.
-    pub async fn clear_email_id(&self, invite: InviteId, email_id: EmailId) -> Result<(), StoreError> {
+    pub async fn clear_email_id(
+        &self,
+        invite: InviteId,
+        email_id: EmailId,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
@@ -789,7 +800,11 @@ impl Store {
     }
 
     /// Creates a membership or changes its role.
-    pub async fn put_membership(&self, membership: &Membership, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn put_membership(
+        &self,
+        membership: &Membership,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -800,7 +815,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_membership(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
+    pub async fn remove_membership(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -1,0 +1,88 @@
+//! A local HTTP server routing to the same handlers the Lambda functions run, with the routes
+//! of `invites_shared::routes` (which a test checks against `template.yaml`).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use invites_shared::http::{body_bytes, ApiError};
+use invites_shared::{routes, AppState};
+use lambda_http::{Body, RequestExt};
+use tokio::net::TcpListener;
+
+/// Serves the API on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let state = Arc::new(state);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(respond(&state, req).await) }
+            });
+            // Connection errors (client went away) concern that connection only.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Binds `addr` and serves; returns the bound address (useful with port 0) and the task.
+pub async fn spawn(
+    addr: SocketAddr,
+    state: AppState,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    Ok((bound, tokio::spawn(serve(listener, state))))
+}
+
+async fn respond(state: &AppState, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let limit = state.config.max_body_bytes;
+    // Read at most one byte past the limit: enough to know it is too large.
+    let bytes = match Limited::new(body, limit + 1).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return to_hyper(ApiError::PayloadTooLarge { limit }.into_response()),
+    };
+    let (endpoint, parameters) = match routes::resolve(&parts.method, parts.uri.path()) {
+        Ok(found) => found,
+        Err(error) => return to_hyper(error.into_response()),
+    };
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(not_text) => Body::Binary(not_text.into_bytes()),
+        }
+    };
+    let path_parameters: std::collections::HashMap<String, String> = parameters
+        .into_iter()
+        .map(|(name, value)| {
+            let decoded = percent_encoding::percent_decode_str(&value)
+                .decode_utf8_lossy()
+                .into_owned();
+            (name, decoded)
+        })
+        .collect();
+    let mut context = lambda_http::lambda_runtime::Context::default();
+    context.request_id = uuid::Uuid::new_v4().to_string();
+    let request = lambda_http::http::Request::from_parts(parts, body)
+        .with_path_parameters(path_parameters)
+        .with_lambda_context(context);
+    to_hyper(invites_shared::handle(endpoint, state, request).await)
+}
+
+fn to_hyper(response: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = Bytes::copy_from_slice(body_bytes(&body));
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

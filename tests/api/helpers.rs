@@ -1,0 +1,292 @@
+//! Test harness: a real local server per test, over DynamoDB Local and the SES emulator that
+//! `scripts/test` starts (their endpoints come from `AWS_ENDPOINT_URL_DYNAMODB` and
+//! `AWS_ENDPOINT_URL_SES`). Each test works on its own tenants, users and emails, so tests run
+//! in parallel and in any order; the table is created once per run from `template.yaml`.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use invites_local::{dev, server, template};
+use invites_shared::config::Config;
+use invites_shared::domain::{Clock, EmailAddress, Role, Tenant, TenantId, User, UserId};
+use invites_shared::AppState;
+use serde_json::{json, Value};
+
+pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+/// Environment a test app's configuration is read from.
+pub fn test_env(table: &str) -> Vec<(String, String)> {
+    [
+        ("TABLE_NAME", table),
+        ("SENDER_EMAIL", "invites@example.com"),
+        ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
+        ("JWT_HS256_SECRET", TEST_SECRET),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+pub fn ses_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_SES")
+        .expect("AWS_ENDPOINT_URL_SES is not set: run the tests with scripts/test")
+}
+
+/// The table of this test run, created from template.yaml on first use.
+pub fn table_name() -> &'static str {
+    static TABLE: OnceLock<String> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+            "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with scripts/test"
+        );
+        let name = format!("invites-test-{}", uuid::Uuid::new_v4().simple());
+        let created = name.clone();
+        // Own thread and runtime: each test has its own runtime, which may end first.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let sdk = invites_shared::state::load_sdk_config(&Default::default()).await;
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                let path =
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(template::TEMPLATE_FILE);
+                let definition = template::load_table_definition(&path).unwrap();
+                assert!(template::create_table(&client, &created, &definition)
+                    .await
+                    .unwrap());
+            });
+        })
+        .join()
+        .expect("creating the test table failed");
+        name
+    })
+}
+
+pub fn test_config() -> Config {
+    let env = test_env(table_name());
+    Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+}
+
+/// Someone with a token: a user acting in a tenant.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    pub tenant: TenantId,
+    pub token: String,
+}
+
+impl Actor {
+    pub fn email(&self) -> &str {
+        self.user.email.as_str()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn unique_email(label: &str) -> String {
+    format!("{label}.{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+pub fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {
+    let claims = dev::TokenClaims::new(user, email, tenant, chrono::Duration::hours(1));
+    dev::mint_hs256(&claims, TEST_SECRET.as_bytes())
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(test_config(), Clock::system()).await
+    }
+
+    /// An app whose clock runs `offset` ahead: invites made by others look older to it.
+    pub async fn spawn_shifted(offset: chrono::Duration) -> Self {
+        Self::spawn_with(test_config(), Clock::shifted(offset)).await
+    }
+
+    pub async fn spawn_with(config: Config, clock: Clock) -> Self {
+        let state = AppState::build(config, clock).await.unwrap();
+        let (address, server) = server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), state.clone())
+            .await
+            .unwrap();
+        Self {
+            address: format!("http://{address}"),
+            state,
+            http: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    // ----- fixtures ------------------------------------------------------------------------
+
+    pub async fn tenant(&self) -> Tenant {
+        self.tenant_with_idp(None).await
+    }
+
+    pub async fn tenant_with_idp(&self, idp_config: Option<Value>) -> Tenant {
+        let name = format!("Tenant {}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        dev::create_tenant(&self.state.store, None, &name, idp_config)
+            .await
+            .unwrap()
+    }
+
+    pub async fn user(&self, label: &str) -> User {
+        let email = EmailAddress::parse(&unique_email(label)).unwrap();
+        dev::create_user(&self.state.store, None, email)
+            .await
+            .unwrap()
+    }
+
+    pub async fn add_member(&self, tenant: TenantId, user: UserId, role: Role) {
+        dev::add_member(&self.state.store, tenant, user, role)
+            .await
+            .unwrap();
+    }
+
+    /// A new user who is a member of `tenant` with `role`, acting in it.
+    pub async fn member(&self, tenant: TenantId, role: Role) -> Actor {
+        let user = self.user(&role.as_str().to_lowercase()).await;
+        self.add_member(tenant, user.id, role).await;
+        self.actor(user, tenant)
+    }
+
+    pub fn actor(&self, user: User, tenant: TenantId) -> Actor {
+        let token = token(user.id, &user.email, tenant);
+        Actor {
+            user,
+            tenant,
+            token,
+        }
+    }
+
+    /// A new tenant with an admin.
+    pub async fn tenant_admin(&self) -> Actor {
+        let tenant = self.tenant().await;
+        self.member(tenant.id, Role::Admin).await
+    }
+
+    // ----- requests ------------------------------------------------------------------------
+
+    pub async fn post_invite(&self, token: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/v1/invites"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates an invite and returns its body, asserting 201.
+    pub async fn invite(&self, actor: &Actor, email: &str, role: &str) -> Value {
+        let response = self
+            .post_invite(
+                &actor.token,
+                json!({ "tenant_id": actor.tenant, "email": email, "role": role }),
+            )
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "create invite failed: {body}");
+        body
+    }
+
+    pub async fn list(&self, token: &str, query: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("/v1/invites?{query}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Lists and returns the body, asserting 200.
+    pub async fn list_ok(&self, token: &str, query: &str) -> Value {
+        let response = self.list(token, query).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "list failed: {body}");
+        body
+    }
+
+    pub async fn accept(&self, token: &str, invite_id: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/v1/invites/{invite_id}/accept")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, token: &str, invite_id: &str) -> reqwest::Response {
+        self.http
+            .delete(self.url(&format!("/v1/invites/{invite_id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Emails the SES emulator received for `to`.
+    pub async fn emails_to(&self, to: &str) -> Vec<Value> {
+        let store: Value = self
+            .http
+            .get(format!("{}/store", ses_endpoint()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        store["emails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|email| {
+                email["destination"]["to"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == to)
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub async fn membership_role(&self, tenant: TenantId, user: UserId) -> Option<Role> {
+        self.state
+            .store
+            .get_membership(tenant, user)
+            .await
+            .unwrap()
+            .map(|m| m.role)
+    }
+}
+
+/// Status and JSON body (or `Value::Null` for an empty body).
+pub async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
