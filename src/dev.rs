@@ -1,7 +1,9 @@
 //! Dev commands' logic: tenants, users, memberships and tokens, against the configured table.
 
 use chrono::Utc;
-use invites_shared::domain::{EmailAddress, Membership, Role, Tenant, TenantId, User, UserId};
+use invites_shared::domain::{
+    EmailAddress, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, User, UserId,
+};
 use invites_shared::store::{Store, StoreError};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Serialize;
@@ -103,4 +105,70 @@ pub async fn add_member(
         .put_membership(&membership, invites_shared::domain::Clock::system().now())
         .await?;
     Ok(membership)
+}
+
+/// Fixed ids of the demo data, so that `events/` can name them.
+pub mod demo_ids {
+    use uuid::{uuid, Uuid};
+    pub const TENANT: Uuid = uuid!("00000000-0000-4000-8000-00000000d001");
+    pub const ADMIN: Uuid = uuid!("00000000-0000-4000-8000-00000000a001");
+    pub const INVITEE: Uuid = uuid!("00000000-0000-4000-8000-00000000b001");
+    pub const INVITE: Uuid = uuid!("00000000-0000-4000-8000-00000000e001");
+    pub const ADMIN_EMAIL: &str = "admin@demo.example.com";
+    pub const INVITEE_EMAIL: &str = "invitee@demo.example.com";
+}
+
+/// What `seed_demo` made.
+pub struct Demo {
+    pub tenant: Tenant,
+    pub admin: User,
+    pub invitee: User,
+    pub invite_id: InviteId,
+}
+
+/// The demo tenant (shared IdP) with an ADMIN, and a pending invite (no email sent) for an
+/// invitee who has an account. Idempotent: running it again keeps what exists.
+pub async fn seed_demo(
+    store: &Store,
+    now: Timestamp,
+    lifetime: chrono::Duration,
+) -> Result<Demo, StoreError> {
+    let email = |raw: &str| EmailAddress::parse(raw).expect("demo emails are valid");
+    let tenant = create_tenant(store, Some(demo_ids::TENANT.into()), "Demo Tenant", None).await?;
+    let admin = create_user(
+        store,
+        Some(demo_ids::ADMIN.into()),
+        email(demo_ids::ADMIN_EMAIL),
+    )
+    .await?;
+    add_member(store, tenant.id, admin.id, Role::Admin).await?;
+    let invitee = create_user(
+        store,
+        Some(demo_ids::INVITEE.into()),
+        email(demo_ids::INVITEE_EMAIL),
+    )
+    .await?;
+    let invite_id = InviteId::from(demo_ids::INVITE);
+    if store.get_invite(invite_id).await?.is_none() {
+        let invite = Invite {
+            id: invite_id,
+            tenant_id: tenant.id,
+            email: invitee.email.clone(),
+            role: Role::User,
+            expires_at: now.plus(lifetime),
+            accepted_at: None,
+            accepted_by_user_id: None,
+            created_at: now,
+            updated_at: now,
+            invited_by_user_id: admin.id,
+            email_id: None,
+        };
+        store.insert_pending_invite(&invite, None).await?;
+    }
+    Ok(Demo {
+        tenant,
+        admin,
+        invitee,
+        invite_id,
+    })
 }

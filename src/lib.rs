@@ -3,5 +3,6 @@
 //! users and memberships and mint tokens.
 
 pub mod dev;
+pub mod runtime_api;
 pub mod server;
 pub mod template;

@@ -79,11 +79,9 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
     },
-    /// Create a demo tenant with an admin, and print the admin's token.
-    SeedDemo {
-        #[arg(long, default_value = "admin@demo.example.com")]
-        admin_email: String,
-    },
+    /// Create the demo tenant with an admin, an invitee and a pending invite for them (fixed
+    /// ids, used by events/), and print tokens for both.
+    SeedDemo,
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -168,19 +166,26 @@ async fn run(command: Command) -> Result<(), Error> {
             let token = mint(&state, user.into(), &email(&raw)?, tenant.into(), ttl_hours)?;
             print(json!({ "token": token }));
         }
-        Command::SeedDemo { admin_email } => {
-            let admin_email = email(&admin_email)?;
-            // Fixed ids keep the demo stable across restarts of the local stack.
-            let tenant_id = TenantId::from(uuid::uuid!("00000000-0000-4000-8000-00000000d001"));
-            let tenant = dev::create_tenant(store, Some(tenant_id), "Demo Tenant", None).await?;
-            let admin = dev::create_user(store, None, admin_email.clone()).await?;
-            dev::add_member(store, tenant.id, admin.id, Role::Admin).await?;
-            let token = mint(&state, admin.id, &admin_email, tenant.id, 12)?;
+        Command::SeedDemo => {
+            let demo =
+                dev::seed_demo(store, state.clock.now(), state.config.invite_lifetime).await?;
+            let admin_token = mint(&state, demo.admin.id, &demo.admin.email, demo.tenant.id, 12)?;
+            let invitee_token = mint(
+                &state,
+                demo.invitee.id,
+                &demo.invitee.email,
+                demo.tenant.id,
+                12,
+            )?;
             print(json!({
-                "tenant_id": tenant.id,
-                "admin_user_id": admin.id,
-                "admin_email": admin_email,
-                "token": token,
+                "tenant_id": demo.tenant.id,
+                "admin_user_id": demo.admin.id,
+                "admin_email": demo.admin.email,
+                "token": admin_token,
+                "invitee_user_id": demo.invitee.id,
+                "invitee_email": demo.invitee.email,
+                "invitee_token": invitee_token,
+                "demo_invite_id": demo.invite_id,
             }));
         }
     }

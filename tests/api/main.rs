@@ -6,6 +6,7 @@ mod accept;
 mod auth;
 mod create;
 mod delete;
+mod events;
 mod list;
 mod template;
 mod validation;

@@ -1,0 +1,217 @@
+//! A minimal AWS Lambda Runtime API, enough to run a function binary as Lambda does: the
+//! binary polls `GET /runtime/invocation/next`, gets the queued events one by one, and posts
+//! each answer to `/response` (or `/error`). Used by the event tests and the benchmarks.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, Mutex};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// What the function posted for one invocation.
+#[derive(Debug)]
+pub enum Outcome {
+    Response(Value),
+    Error(Value),
+}
+
+struct Shared {
+    events: Mutex<mpsc::Receiver<(String, Value)>>,
+    outcomes: mpsc::Sender<(String, Outcome)>,
+}
+
+/// A function process attached to a Runtime API served here.
+pub struct FunctionProcess {
+    child: Child,
+    events: mpsc::Sender<(String, Value)>,
+    outcomes: mpsc::Receiver<(String, Outcome)>,
+    server: tokio::task::JoinHandle<()>,
+    started: Instant,
+    next_id: u64,
+}
+
+impl FunctionProcess {
+    /// Starts `binary` with `env` (plus the Lambda variables) against a fresh Runtime API.
+    pub async fn start(binary: &Path, env: &HashMap<String, String>) -> Result<Self, Error> {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let address = listener.local_addr()?;
+        let (event_tx, event_rx) = mpsc::channel(64);
+        let (outcome_tx, outcome_rx) = mpsc::channel(64);
+        let shared = Arc::new(Shared {
+            events: Mutex::new(event_rx),
+            outcomes: outcome_tx,
+        });
+        let server = tokio::spawn(serve(listener, shared));
+        let name = binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let started = Instant::now();
+        let child = Command::new(binary)
+            .env_clear()
+            .envs(env)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        Ok(Self {
+            child,
+            events: event_tx,
+            outcomes: outcome_rx,
+            server,
+            started,
+            next_id: 0,
+        })
+    }
+
+    /// Time since the process was started.
+    pub fn since_start(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Sends one event and waits for the function's answer.
+    pub async fn invoke(&mut self, event: Value) -> Result<Outcome, Error> {
+        self.next_id += 1;
+        let id = format!("invocation-{}", self.next_id);
+        self.events.send((id.clone(), event)).await?;
+        let wait = tokio::time::timeout(Duration::from_secs(30), self.outcomes.recv());
+        match wait.await {
+            Ok(Some((answered, outcome))) if answered == id => Ok(outcome),
+            Ok(Some((answered, _))) => Err(format!("answer for {answered}, expected {id}").into()),
+            Ok(None) => Err("the runtime API stopped".into()),
+            Err(_) => Err(match self.child.try_wait()? {
+                Some(status) => format!("the function exited ({status}) without answering"),
+                None => "the function did not answer within 30 s".to_owned(),
+            }
+            .into()),
+        }
+    }
+
+    /// Peak resident memory of the process so far (Linux `VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find(|line| line.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        self.server.abort();
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(route(&shared, req).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn reply(status: u16, body: Bytes) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(body))
+        .expect("static parts are valid")
+}
+
+async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let path = req.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["2018-06-01", "runtime", "invocation", "next"] => {
+            let next = shared.events.lock().await.recv().await;
+            let Some((id, event)) = next else {
+                return reply(500, Bytes::from_static(b"{}"));
+            };
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis()
+                + 30_000;
+            hyper::Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .header("lambda-runtime-aws-request-id", id)
+                .header("lambda-runtime-deadline-ms", deadline.to_string())
+                .header(
+                    "lambda-runtime-invoked-function-arn",
+                    "arn:aws:lambda:us-east-1:123456789012:function:local",
+                )
+                .header(
+                    "lambda-runtime-trace-id",
+                    "Root=1-00000000-000000000000000000000000",
+                )
+                .body(Full::new(Bytes::from(event.to_string())))
+                .expect("static parts are valid")
+        }
+        ["2018-06-01", "runtime", "invocation", id, kind @ ("response" | "error")] => {
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let outcome = if *kind == "response" {
+                Outcome::Response(value)
+            } else {
+                Outcome::Error(value)
+            };
+            let _ = shared.outcomes.send(((*id).to_owned(), outcome)).await;
+            reply(202, Bytes::from_static(b"{}"))
+        }
+        ["2018-06-01", "runtime", "init", "error"] => {
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let _ = shared
+                .outcomes
+                .send(("init".to_owned(), Outcome::Error(value)))
+                .await;
+            reply(202, Bytes::from_static(b"{}"))
+        }
+        _ => reply(404, Bytes::from_static(b"{}")),
+    }
+}

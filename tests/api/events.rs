@@ -1,0 +1,118 @@
+//! Every file in events/ (what `sam local invoke -e` takes) runs through the real function
+//! binary over the Lambda Runtime API, against DynamoDB Local and the SES emulator.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use invites_local::dev;
+use invites_local::runtime_api::{FunctionProcess, Outcome};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The function binaries are built by `scripts/test` (`cargo build --workspace --bins`).
+pub fn function_binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"));
+    let binary = target.join("debug").join(name);
+    assert!(
+        binary.exists(),
+        "{} is missing: run scripts/test, which builds the function binaries",
+        binary.display()
+    );
+    binary
+}
+
+fn read_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("events").join(name)).unwrap())
+        .unwrap()
+}
+
+/// env.json's variables, pointed at this run's table and emulators.
+fn function_env() -> HashMap<String, String> {
+    let mut env: HashMap<String, String> = read_json("env.json")["Parameters"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    env.insert("TABLE_NAME".into(), table_name().to_owned());
+    for name in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SES"] {
+        env.insert(name.into(), std::env::var(name).unwrap());
+    }
+    env.insert("RUST_LOG".into(), "warn".into());
+    env
+}
+
+#[tokio::test]
+async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
+    let app = TestApp::spawn().await;
+    let demo = dev::seed_demo(
+        &app.state.store,
+        app.state.clock.now(),
+        app.state.config.invite_lifetime,
+    )
+    .await
+    .unwrap();
+    let env = function_env();
+
+    // In this order: accept the demo invite, then delete it.
+    let cases = [
+        ("create-invite.json", "create-invite", 201),
+        ("list-invites.json", "list-invites", 200),
+        ("list-invites-cookie.json", "list-invites", 200),
+        ("accept-invite.json", "accept-invite", 200),
+        ("delete-invite.json", "delete-invite", 204),
+    ];
+    let mut listed_names = Vec::new();
+    for (file, function, expected) in cases {
+        listed_names.push(file);
+        let mut process = FunctionProcess::start(&function_binary(function), &env)
+            .await
+            .unwrap();
+        let outcome = process.invoke(read_json(file)).await.unwrap();
+        process.stop().await;
+        let Outcome::Response(response) = outcome else {
+            panic!("{file}: the function reported an error: {outcome:?}");
+        };
+        assert_eq!(response["statusCode"], expected, "{file}: {response}");
+        if function == "list-invites" {
+            let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+            assert!(
+                body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["id"] == demo.invite_id.to_string()),
+                "{file}: {body}"
+            );
+        }
+    }
+    assert!(!app.emails_to("new.colleague@example.com").await.is_empty());
+    assert_eq!(
+        app.state.store.get_invite(demo.invite_id).await.unwrap(),
+        None
+    );
+    assert!(app
+        .state
+        .store
+        .get_membership(demo.tenant.id, demo.invitee.id)
+        .await
+        .unwrap()
+        .is_some());
+
+    // Every event file is covered.
+    let mut on_disk: Vec<String> = std::fs::read_dir(repo().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json") && name != "env.json")
+        .collect();
+    on_disk.sort();
+    listed_names.sort();
+    assert_eq!(on_disk, listed_names);
+}
