@@ -82,3 +82,16 @@ stack_env() {
   export INVITE_LINK_BASE_URL="${INVITE_LINK_BASE_URL:-http://localhost:3000/invites}"
   export JWT_HS256_SECRET="${JWT_HS256_SECRET:-local-development-secret-not-for-production}"
 }
+
+# stack_venv DIR REQUIREMENTS: a virtualenv with exactly the pinned requirements, rebuilt when
+# the requirements file changes.
+stack_venv() {
+  local dir=$1 requirements=$2
+  if [ ! -x "$dir/bin/python" ] || ! cmp -s "$requirements" "$dir/requirements.txt"; then
+    stack_log "Installing $(basename "$requirements") into $(basename "$dir")"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$dir/requirements.txt"
+  fi
+}

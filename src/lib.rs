@@ -3,6 +3,7 @@
 //! users and memberships and mint tokens.
 
 pub mod dev;
+pub mod docs;
 pub mod runtime_api;
 pub mod server;
 pub mod template;

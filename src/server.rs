@@ -52,6 +52,14 @@ async fn respond(state: &AppState, req: hyper::Request<Incoming>) -> hyper::Resp
         Ok(collected) => collected.to_bytes(),
         Err(_) => return to_hyper(ApiError::PayloadTooLarge { limit }.into_response()),
     };
+    if parts.method == hyper::Method::GET {
+        if let Some((content_type, body)) = crate::docs::docs_resource(parts.uri.path()) {
+            return hyper::Response::builder()
+                .header(hyper::header::CONTENT_TYPE, content_type)
+                .body(Full::new(body))
+                .expect("static parts are valid");
+        }
+    }
     let (endpoint, parameters) = match routes::resolve(&parts.method, parts.uri.path()) {
         Ok(found) => found,
         Err(error) => return to_hyper(error.into_response()),

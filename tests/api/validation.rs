@@ -197,3 +197,50 @@ async fn unknown_paths_wrong_methods_and_huge_bodies() {
     assert_eq!(status, 413);
     assert!(body["detail"].as_str().unwrap().contains("too large"));
 }
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_file_and_docs_are_browsable() {
+    let app = TestApp::spawn().await;
+    let served: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(served, file);
+    // Every route the server serves is in the document, with its method.
+    for route in invites_shared::routes::routes() {
+        let method = route.method.as_str().to_lowercase();
+        assert!(
+            file["paths"][route.path][&method].is_object(),
+            "{} {} is not documented",
+            route.method,
+            route.path
+        );
+    }
+
+    let page = app.http.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("/openapi.json"));
+    let bundle = app
+        .http
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bundle.status(),
+        200,
+        "swagger-ui-dist is installed by npm ci in local/"
+    );
+}
