@@ -66,7 +66,11 @@ impl TokenVerifier {
                 let mut validation = Validation::new(algorithm);
                 validation.leeway = config.leeway_seconds;
                 validation.validate_nbf = true;
-                validation.set_required_spec_claims(&["exp"]);
+                // A configured issuer or audience must be present, not merely right if present.
+                let mut required = vec!["exp"];
+                required.extend(config.issuer.as_ref().map(|_| "iss"));
+                required.extend(config.audience.as_ref().map(|_| "aud"));
+                validation.set_required_spec_claims(&required);
                 match &config.issuer {
                     Some(issuer) => validation.set_issuer(&[issuer]),
                     None => validation.iss = None,
@@ -134,7 +138,12 @@ pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
         for pair in value.split(';') {
             if let Some((name, token)) = pair.trim().split_once('=') {
                 if name.trim() == TOKEN_COOKIE {
-                    let token = token.trim().trim_matches('"');
+                    let token = token.trim();
+                    // RFC 6265 allows a value in double quotes; only a balanced pair is removed.
+                    let token = token
+                        .strip_prefix('"')
+                        .and_then(|t| t.strip_suffix('"'))
+                        .unwrap_or(token);
                     if !token.is_empty() {
                         return Ok(token);
                     }

@@ -66,8 +66,45 @@ pub fn table_name() -> &'static str {
 }
 
 pub fn test_config() -> Config {
-    let env = test_env(table_name());
+    test_config_with(&[])
+}
+
+/// The test configuration with some variables set (`Some`) or removed (`None`).
+pub fn test_config_with(overrides: &[(&str, Option<&str>)]) -> Config {
+    let mut env = test_env(table_name());
+    for (name, value) in overrides {
+        env.retain(|(k, _)| k != name);
+        if let Some(value) = value {
+            env.push((name.to_string(), value.to_string()));
+        }
+    }
     Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+}
+
+/// App state whose DynamoDB and/or SES clients talk to other endpoints (fault injection).
+pub async fn state_with_endpoints(dynamodb: Option<&str>, ses: Option<&str>) -> AppState {
+    let config = test_config();
+    let mut state = AppState::build(config.clone(), Clock::system())
+        .await
+        .unwrap();
+    let sdk = invites_shared::state::load_sdk_config(&config.aws).await;
+    if let Some(endpoint) = dynamodb {
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .endpoint_url(endpoint)
+                .build(),
+        );
+        state.store = invites_shared::store::Store::new(client, config.table_name.clone());
+    }
+    if let Some(endpoint) = ses {
+        let client = aws_sdk_ses::Client::from_conf(
+            aws_sdk_ses::config::Builder::from(&sdk)
+                .endpoint_url(endpoint)
+                .build(),
+        );
+        state.mailer = invites_shared::mail::Mailer::new(client, config.sender_email.clone());
+    }
+    state
 }
 
 /// Someone with a token: a user acting in a tenant.
@@ -117,7 +154,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: Config, clock: Clock) -> Self {
-        let state = AppState::build(config, clock).await.unwrap();
+        Self::spawn_with_state(AppState::build(config, clock).await.unwrap()).await
+    }
+
+    pub async fn spawn_with_state(state: AppState) -> Self {
         let (address, server) = server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), state.clone())
             .await
             .unwrap();

@@ -3,10 +3,13 @@
 mod helpers;
 
 mod accept;
+mod attacks;
 mod auth;
+mod concurrency;
 mod create;
 mod delete;
 mod events;
+mod faults;
 mod list;
 mod template;
 mod validation;

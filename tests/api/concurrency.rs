@@ -1,0 +1,129 @@
+//! Races: the invariants hold under concurrent requests because DynamoDB enforces them.
+
+use futures::future::join_all;
+use invites_shared::domain::Role;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const RACERS: usize = 50;
+
+#[tokio::test]
+async fn fifty_simultaneous_accepts_all_get_the_same_answer_and_accept_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let invitee = app.user("racer").await;
+    let invite = app.invite(&admin, invitee.email.as_str(), "ADMIN").await;
+    let id = invite["id"].as_str().unwrap();
+    let invitee = app.actor(invitee, admin.tenant);
+
+    let answers = join_all(
+        (0..RACERS).map(|_| async { status_and_body(app.accept(&invitee.token, id).await).await }),
+    )
+    .await;
+
+    let expected = (200, json!({ "tenant_id": admin.tenant, "role": "ADMIN" }));
+    assert!(
+        answers.iter().all(|answer| answer == &expected),
+        "{answers:?}"
+    );
+    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!((counts.total, counts.accepted), (1, 1));
+    assert_eq!(
+        app.membership_role(admin.tenant, invitee.user.id).await,
+        Some(Role::Admin)
+    );
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_invites_of_one_email_make_one_pending_invite() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let email = unique_email("stampede");
+
+    let answers = join_all((0..RACERS).map(|_| async {
+        status_and_body(
+            app.post_invite(
+                &admin.token,
+                json!({ "tenant_id": admin.tenant, "email": email }),
+            )
+            .await,
+        )
+        .await
+    }))
+    .await;
+
+    assert!(
+        answers.iter().all(|(status, _)| *status == 201),
+        "{answers:?}"
+    );
+    let id = &answers[0].1["id"];
+    assert!(answers.iter().all(|(_, body)| &body["id"] == id));
+    let page = app.list_ok(&admin.token, "").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // One email per request, never more.
+    assert_eq!(app.emails_to(&email).await.len(), RACERS);
+    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!(counts.total, 1);
+}
+
+#[tokio::test]
+async fn simultaneous_invites_of_different_emails_all_count() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+
+    let (app, admin) = (&app, &admin);
+    let answers = join_all((0..RACERS).map(|i| async move {
+        let body = json!({ "tenant_id": admin.tenant, "email": unique_email(&format!("many{i}")) });
+        status_and_body(app.post_invite(&admin.token, body).await)
+            .await
+            .0
+    }))
+    .await;
+
+    assert!(answers.iter().all(|status| *status == 201), "{answers:?}");
+    assert_eq!(
+        app.list_ok(&admin.token, "limit=100").await["total"],
+        RACERS
+    );
+    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!(counts.total, RACERS as u64);
+}
+
+#[tokio::test]
+async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let mut endings = std::collections::BTreeMap::new();
+    for round in 0..10 {
+        let invitee = app.user(&format!("race{round}")).await;
+        let invite = app.invite(&admin, invitee.email.as_str(), "USER").await;
+        let id = invite["id"].as_str().unwrap();
+        let invitee = app.actor(invitee, admin.tenant);
+
+        let (accepted, deleted) =
+            tokio::join!(app.accept(&invitee.token, id), app.delete(&admin.token, id));
+        let (accepted, deleted) = (accepted.status().as_u16(), deleted.status().as_u16());
+        let member = app
+            .membership_role(admin.tenant, invitee.user.id)
+            .await
+            .is_some();
+
+        assert_eq!(deleted, 204, "round {round}");
+        match accepted {
+            200 => assert!(member, "round {round}: accepted but no membership"),
+            404 => assert!(!member, "round {round}: not accepted but a membership"),
+            other => panic!("round {round}: accept answered {other}"),
+        }
+        *endings.entry(accepted).or_insert(0) += 1;
+        let invite_id = uuid::Uuid::parse_str(id).unwrap().into();
+        assert_eq!(app.state.store.get_invite(invite_id).await.unwrap(), None);
+    }
+    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!(
+        (counts.total, counts.accepted),
+        (0, 0),
+        "endings: {endings:?}"
+    );
+}
