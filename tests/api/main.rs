@@ -11,5 +11,6 @@ mod delete;
 mod events;
 mod faults;
 mod list;
+mod load;
 mod template;
 mod validation;
