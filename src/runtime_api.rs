@@ -32,6 +32,8 @@ pub enum Outcome {
 struct Shared {
     events: Mutex<mpsc::Receiver<(String, Value)>>,
     outcomes: mpsc::Sender<(String, Outcome)>,
+    /// When the function first asked for work: its init is done.
+    first_poll: std::sync::OnceLock<Instant>,
 }
 
 /// A function process attached to a Runtime API served here.
@@ -40,13 +42,19 @@ pub struct FunctionProcess {
     events: mpsc::Sender<(String, Value)>,
     outcomes: mpsc::Receiver<(String, Outcome)>,
     server: tokio::task::JoinHandle<()>,
+    shared: Arc<Shared>,
     started: Instant,
     next_id: u64,
 }
 
 impl FunctionProcess {
-    /// Starts `binary` with `env` (plus the Lambda variables) against a fresh Runtime API.
-    pub async fn start(binary: &Path, env: &HashMap<String, String>) -> Result<Self, Error> {
+    /// Starts `binary` with `env` (plus the Lambda variables) against a fresh Runtime API;
+    /// its standard output (the JSON logs) goes to `log`, or nowhere.
+    pub async fn start(
+        binary: &Path,
+        env: &HashMap<String, String>,
+        log: Option<&Path>,
+    ) -> Result<Self, Error> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let address = listener.local_addr()?;
         let (event_tx, event_rx) = mpsc::channel(64);
@@ -54,8 +62,9 @@ impl FunctionProcess {
         let shared = Arc::new(Shared {
             events: Mutex::new(event_rx),
             outcomes: outcome_tx,
+            first_poll: std::sync::OnceLock::new(),
         });
-        let server = tokio::spawn(serve(listener, shared));
+        let server = tokio::spawn(serve(listener, shared.clone()));
         let name = binary
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -72,7 +81,10 @@ impl FunctionProcess {
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path)?),
+                None => Stdio::null(),
+            })
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
@@ -82,6 +94,7 @@ impl FunctionProcess {
             events: event_tx,
             outcomes: outcome_rx,
             server,
+            shared,
             started,
             next_id: 0,
         })
@@ -90,6 +103,11 @@ impl FunctionProcess {
     /// Time since the process was started.
     pub fn since_start(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// How long the function took from start to its first poll for work (its init).
+    pub fn init_duration(&self) -> Option<Duration> {
+        self.shared.first_poll.get().map(|at| *at - self.started)
     }
 
     /// Sends one event and waits for the function's answer.
@@ -157,6 +175,7 @@ async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Respons
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
         ["2018-06-01", "runtime", "invocation", "next"] => {
+            shared.first_poll.get_or_init(Instant::now);
             let next = shared.events.lock().await.recv().await;
             let Some((id, event)) = next else {
                 return reply(500, Bytes::from_static(b"{}"));

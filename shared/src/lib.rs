@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod http;
 pub mod lambda;
 pub mod mail;
+pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod store;

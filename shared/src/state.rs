@@ -9,6 +9,7 @@ use crate::auth::TokenVerifier;
 use crate::config::{AwsClientConfig, Config, ConfigError};
 use crate::domain::Clock;
 use crate::mail::Mailer;
+use crate::metrics::CostMeter;
 use crate::store::Store;
 
 /// Configuration, SDK clients and token verifier.
@@ -58,12 +59,20 @@ impl AppState {
     pub async fn build(config: Config, clock: Clock) -> Result<Self, StartupError> {
         let sdk = load_sdk_config(&config.aws).await;
         let verifier = TokenVerifier::new(&config.auth)?;
+        // The cost meter on both clients: what each request spends shows in its log line.
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .interceptor(CostMeter)
+                .build(),
+        );
+        let ses = aws_sdk_ses::Client::from_conf(
+            aws_sdk_ses::config::Builder::from(&sdk)
+                .interceptor(CostMeter)
+                .build(),
+        );
         Ok(Self {
-            store: Store::new(
-                aws_sdk_dynamodb::Client::new(&sdk),
-                config.table_name.clone(),
-            ),
-            mailer: Mailer::new(aws_sdk_ses::Client::new(&sdk), config.sender_email.clone()),
+            store: Store::new(dynamodb, config.table_name.clone()),
+            mailer: Mailer::new(ses, config.sender_email.clone()),
             verifier,
             clock,
             config,

@@ -72,7 +72,7 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     let mut listed_names = Vec::new();
     for (file, function, expected) in cases {
         listed_names.push(file);
-        let mut process = FunctionProcess::start(&function_binary(function), &env)
+        let mut process = FunctionProcess::start(&function_binary(function), &env, None)
             .await
             .unwrap();
         let outcome = process.invoke(read_json(file)).await.unwrap();

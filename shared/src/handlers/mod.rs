@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::config::Config;
 use crate::domain::{EmailId, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId};
 use crate::http::{ensure_body_within, ApiError};
+use crate::metrics;
 use crate::state::AppState;
 
 /// The endpoints of the API; each is deployed as its own Lambda function.
@@ -34,19 +35,24 @@ pub async fn handle(endpoint: Endpoint, state: &AppState, req: Request) -> Respo
     let span = tracing::info_span!("request", request_id = %request_id, endpoint = ?endpoint);
     async move {
         let started = Instant::now();
-        let result = match ensure_body_within(req.body(), state.config.max_body_bytes) {
-            Err(too_large) => Err(too_large),
-            Ok(()) => match endpoint {
+        let (result, usage) = metrics::measure(async {
+            ensure_body_within(req.body(), state.config.max_body_bytes)?;
+            match endpoint {
                 Endpoint::CreateInvite => create::create_invite(state, req).await,
                 Endpoint::ListInvites => list::list_invites(state, req).await,
                 Endpoint::AcceptInvite => accept::accept_invite(state, req).await,
                 Endpoint::DeleteInvite => delete::delete_invite(state, req).await,
-            },
-        };
+            }
+        })
+        .await;
         let response = result.unwrap_or_else(ApiError::into_response);
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_us = started.elapsed().as_micros() as u64,
+            dependency_us = usage.dependency_time.as_micros() as u64,
+            aws_calls = usage.aws_calls,
+            read_units = usage.read_units,
+            write_units = usage.write_units,
             "request handled"
         );
         response
