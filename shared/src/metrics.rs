@@ -118,7 +118,10 @@ impl Intercept for CostMeter {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let started = METER.try_with(|meter| meter.call_started.take()).ok().flatten();
+        let started = METER
+            .try_with(|meter| meter.call_started.take())
+            .ok()
+            .flatten();
         let (mut read, mut write) = (0.0, 0.0);
         if let Some(Ok(output)) = context.output_or_error() {
             if let Some(o) = output.downcast_ref::<GetItemOutput>() {

@@ -13,9 +13,7 @@ use invites_local::dev;
 use invites_local::runtime_api::{FunctionProcess, Outcome};
 use invites_local::template;
 use invites_shared::config::Config;
-use invites_shared::domain::{
-    Clock, EmailAddress, Invite, InviteId, Role, TenantId, User, UserId,
-};
+use invites_shared::domain::{Clock, EmailAddress, Invite, InviteId, Role, TenantId, User, UserId};
 use invites_shared::store::Store;
 use invites_shared::AppState;
 use serde_json::{json, Value};
@@ -94,7 +92,14 @@ fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {
 }
 
 /// An API Gateway HTTP API (v2) event.
-fn event(method: &str, route: &str, path: &str, query: &str, token: &str, body: Option<Value>) -> Value {
+fn event(
+    method: &str,
+    route: &str,
+    path: &str,
+    query: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Value {
     let mut event = json!({
         "version": "2.0",
         "routeKey": format!("{method} {route}"),
@@ -120,12 +125,20 @@ fn event(method: &str, route: &str, path: &str, query: &str, token: &str, body: 
 
 impl Bench {
     fn email(label: &str) -> EmailAddress {
-        EmailAddress::parse(&format!("{label}.{}@example.com", uuid::Uuid::new_v4().simple())).unwrap()
+        EmailAddress::parse(&format!(
+            "{label}.{}@example.com",
+            uuid::Uuid::new_v4().simple()
+        ))
+        .unwrap()
     }
 
     /// `count` pending invites in `tenant` (written straight to the store, 32 at a time), with
     /// emails containing `needle` for every hundredth.
-    async fn seed_invites(&self, tenant: TenantId, count: usize) -> Result<Vec<(InviteId, EmailAddress)>, Error> {
+    async fn seed_invites(
+        &self,
+        tenant: TenantId,
+        count: usize,
+    ) -> Result<Vec<(InviteId, EmailAddress)>, Error> {
         let now = Clock::system().now();
         let mut made = Vec::with_capacity(count);
         let mut tasks = tokio::task::JoinSet::new();
@@ -162,17 +175,32 @@ impl Bench {
         let t = &self.admin_token;
         match function {
             "create-invite" => {
-                let body = json!({ "tenant_id": self.tenant, "email": Bench::email("created").as_str() });
+                let body =
+                    json!({ "tenant_id": self.tenant, "email": Bench::email("created").as_str() });
                 event("POST", "/v1/invites", "/v1/invites", "", t, Some(body))
             }
             "accept-invite" => {
                 let (id, email) = fresh.pop().expect("enough seeded invites");
                 let invitee = token(UserId::new_random(), &email, self.tenant);
-                event("POST", "/v1/invites/{invite_id}/accept", &format!("/v1/invites/{id}/accept"), "", &invitee, None)
+                event(
+                    "POST",
+                    "/v1/invites/{invite_id}/accept",
+                    &format!("/v1/invites/{id}/accept"),
+                    "",
+                    &invitee,
+                    None,
+                )
             }
             "delete-invite" => {
                 let (id, _) = fresh.pop().expect("enough seeded invites");
-                event("DELETE", "/v1/invites/{invite_id}", &format!("/v1/invites/{id}"), "", t, None)
+                event(
+                    "DELETE",
+                    "/v1/invites/{invite_id}",
+                    &format!("/v1/invites/{id}"),
+                    "",
+                    t,
+                    None,
+                )
             }
             _ => event("GET", "/v1/invites", "/v1/invites", "limit=20", t, None),
         }
@@ -197,13 +225,21 @@ fn status_of(outcome: &Outcome) -> i64 {
     }
 }
 
-const FUNCTIONS: [&str; 5] = ["hello-world", "create-invite", "list-invites", "accept-invite", "delete-invite"];
+const FUNCTIONS: [&str; 5] = [
+    "hello-world",
+    "create-invite",
+    "list-invites",
+    "accept-invite",
+    "delete-invite",
+];
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
     let table = format!("invites-bench-{}", uuid::Uuid::new_v4().simple());
-    let mut env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).collect();
+    let mut env: HashMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("AWS_"))
+        .collect();
     for (k, v) in [
         ("TABLE_NAME", table.as_str()),
         ("SENDER_EMAIL", "bench@example.com"),
@@ -241,7 +277,10 @@ async fn main() -> Result<(), Error> {
     let per_function = args.starts + args.warm + 1;
     let mut fresh: HashMap<&str, Vec<(InviteId, EmailAddress)>> = HashMap::new();
     for function in ["accept-invite", "delete-invite"] {
-        fresh.insert(function, bench.seed_invites(bench.tenant, per_function).await?);
+        fresh.insert(
+            function,
+            bench.seed_invites(bench.tenant, per_function).await?,
+        );
     }
     let mut no_invites = Vec::new();
 
@@ -260,7 +299,9 @@ async fn main() -> Result<(), Error> {
             process.stop().await;
             let status = status_of(&outcome);
             if !(200..300).contains(&status) {
-                return Err(format!("{function}: cold invocation answered {status}: {outcome:?}").into());
+                return Err(
+                    format!("{function}: cold invocation answered {status}: {outcome:?}").into(),
+                );
             }
             cold.entry(function).or_default().push(ms(elapsed));
             init.entry(function).or_default().push(ms(init_time));
@@ -274,8 +315,16 @@ async fn main() -> Result<(), Error> {
     md.push_str("answer of the first invocation, its DynamoDB (and SES) requests included.\n\n");
     md.push_str("| function | init median / p90 ms | init ÷ hello-world | first response median / p90 ms | first response ÷ hello-world |\n|---|---|---:|---|---:|\n");
     for function in FUNCTIONS {
-        let (c, i) = (sorted(cold[function].clone()), sorted(init[function].clone()));
-        let (c50, c90, i50, i90) = (percentile(&c, 50.0), percentile(&c, 90.0), percentile(&i, 50.0), percentile(&i, 90.0));
+        let (c, i) = (
+            sorted(cold[function].clone()),
+            sorted(init[function].clone()),
+        );
+        let (c50, c90, i50, i90) = (
+            percentile(&c, 50.0),
+            percentile(&c, 90.0),
+            percentile(&i, 50.0),
+            percentile(&i, 90.0),
+        );
         md.push_str(&format!(
             "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× |\n",
             i50 / hello_init,
@@ -292,8 +341,12 @@ async fn main() -> Result<(), Error> {
     md.push_str("\n### Warm invocations (through the Runtime API)\n\n");
     md.push_str("| function | round trip p50 / p99 ms | handler p50 / p99 ms | in DynamoDB/SES (median share) | our overhead p50 / p99 ms | peak RSS MiB | RCU / WCU per request |\n|---|---|---|---:|---|---:|---|\n");
     for function in FUNCTIONS {
-        let log = std::env::temp_dir().join(format!("bench-{function}-{}.log", uuid::Uuid::new_v4().simple()));
-        let mut process = FunctionProcess::start(&binaries[function], &bench.env, Some(&log)).await?;
+        let log = std::env::temp_dir().join(format!(
+            "bench-{function}-{}.log",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut process =
+            FunctionProcess::start(&binaries[function], &bench.env, Some(&log)).await?;
         let pool = fresh.get_mut(function).unwrap_or(&mut no_invites);
         process.invoke(bench.next_event(function, pool)).await?; // the cold one, not counted
         let mut round_trips = Vec::with_capacity(args.warm);
@@ -311,25 +364,56 @@ async fn main() -> Result<(), Error> {
         process.stop().await;
         let lines = handled_lines(&log);
         let _ = std::fs::remove_file(&log);
-        let field = |name: &str| -> Vec<f64> { lines.iter().skip(1).map(|l| l[name].as_f64().unwrap_or(0.0)).collect() };
+        let field = |name: &str| -> Vec<f64> {
+            lines
+                .iter()
+                .skip(1)
+                .map(|l| l[name].as_f64().unwrap_or(0.0))
+                .collect()
+        };
         let handler = sorted(field("elapsed_us").iter().map(|us| us / 1000.0).collect());
-        let dependency: Vec<f64> = field("dependency_us").iter().map(|us| us / 1000.0).collect();
+        let dependency: Vec<f64> = field("dependency_us")
+            .iter()
+            .map(|us| us / 1000.0)
+            .collect();
         let overhead = sorted(
-            field("elapsed_us").iter().zip(field("dependency_us")).map(|(e, d)| (e - d) / 1000.0).collect(),
+            field("elapsed_us")
+                .iter()
+                .zip(field("dependency_us"))
+                .map(|(e, d)| (e - d) / 1000.0)
+                .collect(),
         );
         let shares = sorted(
-            field("elapsed_us").iter().zip(&dependency).map(|(e, d)| if *e > 0.0 { d * 1000.0 / e } else { 0.0 }).collect(),
+            field("elapsed_us")
+                .iter()
+                .zip(&dependency)
+                .map(|(e, d)| if *e > 0.0 { d * 1000.0 / e } else { 0.0 })
+                .collect(),
         );
         let (rcu, wcu) = (sorted(field("read_units")), sorted(field("write_units")));
         let round_trips = sorted(round_trips);
-        let cell = |v: &[f64]| if v.is_empty() { "–".to_owned() } else { format!("{:.2} / {:.2}", percentile(v, 50.0), percentile(v, 99.0)) };
+        let cell = |v: &[f64]| {
+            if v.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("{:.2} / {:.2}", percentile(v, 50.0), percentile(v, 99.0))
+            }
+        };
         md.push_str(&format!(
             "| {function} | {} | {} | {} | {} | {rss_mib:.1} | {} |\n",
             cell(&round_trips),
             cell(&handler),
-            if shares.is_empty() { "–".to_owned() } else { format!("{:.0}%", percentile(&shares, 50.0) * 100.0) },
+            if shares.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("{:.0}%", percentile(&shares, 50.0) * 100.0)
+            },
             cell(&overhead),
-            if rcu.is_empty() { "–".to_owned() } else { format!("{} / {}", percentile(&rcu, 50.0), percentile(&wcu, 50.0)) },
+            if rcu.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("{} / {}", percentile(&rcu, 50.0), percentile(&wcu, 50.0))
+            },
         ));
         results["warm"][function] = json!({
             "round_trip_ms": { "p50": percentile(&round_trips, 50.0), "p99": percentile(&round_trips, 99.0) },
@@ -344,36 +428,75 @@ async fn main() -> Result<(), Error> {
 
     // ---- list cost by tenant size ------------------------------------------------------------
     eprintln!("list cost at tenant sizes {:?}", args.sizes);
-    md.push_str("\n### List cost by tenant size (read capacity units per request; invites 0.4 KB each)\n\n");
+    md.push_str(
+        "\n### List cost by tenant size (read capacity units per request; invites 0.4 KB each)\n\n",
+    );
     md.push_str("| invites in tenant | first page, no filter | offset 500 | status=pending | email filter (1% match) |\n|---:|---:|---:|---:|---:|\n");
     for size in &args.sizes {
         let tenant = dev::create_tenant(&bench.store, None, "Bench Size Tenant", None).await?;
         dev::add_member(&bench.store, tenant.id, bench.admin.id, Role::Admin).await?;
         bench.seed_invites(tenant.id, *size).await?;
         let admin = token(bench.admin.id, &bench.admin.email, tenant.id);
-        let log = std::env::temp_dir().join(format!("bench-list-{size}-{}.log", uuid::Uuid::new_v4().simple()));
-        let mut process = FunctionProcess::start(&binaries["list-invites"], &bench.env, Some(&log)).await?;
-        let queries = ["limit=20", "limit=20&offset=500", "limit=20&status=pending", "limit=20&email=needle"];
+        let log = std::env::temp_dir().join(format!(
+            "bench-list-{size}-{}.log",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut process =
+            FunctionProcess::start(&binaries["list-invites"], &bench.env, Some(&log)).await?;
+        let queries = [
+            "limit=20",
+            "limit=20&offset=500",
+            "limit=20&status=pending",
+            "limit=20&email=needle",
+        ];
         for query in queries {
-            process.invoke(event("GET", "/v1/invites", "/v1/invites", query, &admin, None)).await?;
+            process
+                .invoke(event(
+                    "GET",
+                    "/v1/invites",
+                    "/v1/invites",
+                    query,
+                    &admin,
+                    None,
+                ))
+                .await?;
         }
         process.stop().await;
         let lines = handled_lines(&log);
         let _ = std::fs::remove_file(&log);
-        let units: Vec<f64> = lines.iter().map(|l| l["read_units"].as_f64().unwrap_or(f64::NAN)).collect();
-        md.push_str(&format!("| {size} | {} |\n", units.iter().map(|u| format!("{u}")).collect::<Vec<_>>().join(" | ")));
-        results["list_cost_rcu"][size.to_string()] = json!(queries.iter().zip(&units).map(|(q, u)| (q.to_string(), *u)).collect::<HashMap<_, _>>());
+        let units: Vec<f64> = lines
+            .iter()
+            .map(|l| l["read_units"].as_f64().unwrap_or(f64::NAN))
+            .collect();
+        md.push_str(&format!(
+            "| {size} | {} |\n",
+            units
+                .iter()
+                .map(|u| format!("{u}"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+        results["list_cost_rcu"][size.to_string()] = json!(queries
+            .iter()
+            .zip(&units)
+            .map(|(q, u)| (q.to_string(), *u))
+            .collect::<HashMap<_, _>>());
     }
 
     // ---- throughput of the local server -------------------------------------------------------
     if args.seconds > 0 {
-        eprintln!("throughput: {:?} clients, {} s each", args.clients, args.seconds);
+        eprintln!(
+            "throughput: {:?} clients, {} s each",
+            args.clients, args.seconds
+        );
         md.push_str(&format!(
             "\n### Throughput of the local server with DynamoDB Local ({} s per run, wrk)\n\n",
             args.seconds
         ));
         md.push_str("| endpoint | clients | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|\n");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let mut server = tokio::process::Command::new(find_binary(&args.bin_dir, "invites-local")?)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .env_clear()
@@ -431,9 +554,10 @@ end
                     .find(|l| l.contains("Non-2xx"))
                     .and_then(|l| l.split(':').nth(1).map(|s| s.trim().to_owned()))
                     .unwrap_or_else(|| "0".into());
-                md.push_str(&format!("| {endpoint} | {clients} | {rps} | {p50} | {p99} | {non_2xx} |\n"));
-                results["throughput"][endpoint][clients.to_string()] =
-                    json!({ "requests_per_s": rps, "p50": p50, "p99": p99, "non_2xx": non_2xx, "raw": output });
+                md.push_str(&format!(
+                    "| {endpoint} | {clients} | {rps} | {p50} | {p99} | {non_2xx} |\n"
+                ));
+                results["throughput"][endpoint][clients.to_string()] = json!({ "requests_per_s": rps, "p50": p50, "p99": p99, "non_2xx": non_2xx, "raw": output });
             }
         }
         let _ = server.kill().await;
@@ -441,6 +565,10 @@ end
 
     std::fs::write(&args.out, serde_json::to_string_pretty(&results)?)?;
     std::fs::write(&args.markdown, md)?;
-    eprintln!("wrote {} and {}", args.out.display(), args.markdown.display());
+    eprintln!(
+        "wrote {} and {}",
+        args.out.display(),
+        args.markdown.display()
+    );
     Ok(())
 }

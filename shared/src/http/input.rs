@@ -56,9 +56,12 @@ fn missing(place: &str, field: &str, input: Value) -> ValidationIssue {
     ValidationIssue::new("missing", loc(place, field), "Field required", input)
 }
 
-fn uuid_issue(place: &str, field: &str, raw: &Value) -> Option<ValidationIssue> {
+/// A UUID from a JSON value, or the pydantic-shaped issue saying why it is not one.
+// The large error only exists on the rejection path, where it is the response body anyway.
+#[allow(clippy::result_large_err)]
+fn parse_uuid(place: &str, field: &str, raw: &Value) -> Result<Uuid, ValidationIssue> {
     match raw {
-        Value::String(text) => Uuid::parse_str(text).err().map(|e| {
+        Value::String(text) => Uuid::parse_str(text).map_err(|e| {
             ValidationIssue::new(
                 "uuid_parsing",
                 loc(place, field),
@@ -67,7 +70,7 @@ fn uuid_issue(place: &str, field: &str, raw: &Value) -> Option<ValidationIssue> 
             )
             .with_ctx(json!({ "error": e.to_string() }))
         }),
-        _ => Some(ValidationIssue::new(
+        _ => Err(ValidationIssue::new(
             "uuid_type",
             loc(place, field),
             "UUID input should be a string, bytes or UUID object",
@@ -189,13 +192,9 @@ pub fn parse_create_invite(
             issues.push(missing("body", "tenant_id", whole.clone()));
             None
         }
-        Some(raw) => match uuid_issue("body", "tenant_id", raw) {
-            Some(issue) => {
-                issues.push(issue);
-                None
-            }
-            None => raw.as_str().and_then(|s| Uuid::parse_str(s).ok()),
-        },
+        Some(raw) => parse_uuid("body", "tenant_id", raw)
+            .map_err(|issue| issues.push(issue))
+            .ok(),
     };
 
     let email = match object.get("email") {
@@ -369,14 +368,10 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, ApiEr
         }),
     };
     let tenant_id = params.get("tenant_id").and_then(|raw| {
-        let value = json!(raw);
-        match uuid_issue("query", "tenant_id", &value) {
-            Some(issue) => {
-                issues.push(issue);
-                None
-            }
-            None => Uuid::parse_str(raw).ok().map(TenantId::from),
-        }
+        parse_uuid("query", "tenant_id", &json!(raw))
+            .map(TenantId::from)
+            .map_err(|issue| issues.push(issue))
+            .ok()
     });
 
     if !issues.is_empty() {
@@ -402,13 +397,9 @@ pub fn parse_invite_id(req: &Request) -> Result<InviteId, ApiError> {
         .path_parameters_ref()
         .and_then(|params| params.first("invite_id").map(str::to_owned));
     let raw = from_gateway.unwrap_or_else(|| invite_id_segment(req.uri().path()));
-    let value = json!(raw);
-    match uuid_issue("path", "invite_id", &value) {
-        Some(issue) => Err(ApiError::validation(issue)),
-        None => Uuid::parse_str(&raw)
-            .map(InviteId::from)
-            .map_err(|_| ApiError::NotFound("Not Found")),
-    }
+    parse_uuid("path", "invite_id", &json!(raw))
+        .map(InviteId::from)
+        .map_err(ApiError::validation)
 }
 
 fn invite_id_segment(path: &str) -> String {

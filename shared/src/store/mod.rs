@@ -249,24 +249,18 @@ impl Store {
                 .set_transact_items(Some(items.clone()))
                 .send()
                 .await;
-            match result {
+            let error = match result {
                 Ok(_) => return Ok(Ok(())),
-                Err(SdkError::ServiceError(context))
-                    if matches!(
-                        context.err(),
-                        TransactWriteItemsError::TransactionCanceledException(_)
-                    ) =>
-                {
-                    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-                        context.err()
-                    else {
-                        unreachable!("matched above")
-                    };
+                Err(error) => error,
+            };
+            match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
                     let codes: Vec<String> = cancelled
                         .cancellation_reasons()
                         .iter()
                         .map(|reason| reason.code().unwrap_or("None").to_owned())
                         .collect();
+                    // Only cancellations caused by concurrent transactions are worth retrying.
                     let conflicted = codes
                         .iter()
                         .any(|code| code == "TransactionConflict" || code == "ThrottlingError");
@@ -276,12 +270,8 @@ impl Store {
                         return Ok(Err(Cancelled(codes)));
                     }
                 }
-                Err(SdkError::ServiceError(context))
-                    if matches!(
-                        context.err(),
-                        TransactWriteItemsError::TransactionInProgressException(_)
-                    ) => {}
-                Err(other) => return Err(classify(other)),
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {}
+                _ => return Err(classify(error)),
             }
         }
         Err(StoreError::Contended)
