@@ -110,3 +110,25 @@ async fn members_who_are_not_admins_cannot_delete() {
     assert_eq!(status, 403);
     assert_eq!(app.list_ok(&admin.token, "").await["total"], 1);
 }
+
+#[tokio::test]
+async fn deleting_an_expired_invite_leaves_its_successor_pending() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let email = unique_email("succession");
+    let old = app.invite(&admin, &email, "USER").await;
+    let later = TestApp::spawn_shifted(chrono::Duration::days(8)).await;
+    let new = later.invite(&admin, &email, "USER").await;
+    assert_ne!(new["id"], old["id"]);
+
+    let response = later
+        .delete(&admin.token, old["id"].as_str().unwrap())
+        .await;
+    assert_eq!(response.status(), 204);
+
+    // The newer invite still holds the pending slot: inviting again refreshes it.
+    let again = later.invite(&admin, &email, "ADMIN").await;
+    assert_eq!(again["id"], new["id"]);
+    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!(counts.total, 1);
+}

@@ -76,3 +76,38 @@ fn the_template_table_has_every_index_the_store_queries() {
         .collect();
     assert_eq!(key, [keys::PK, keys::SK]);
 }
+
+#[test]
+fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
+    let read = std::cell::RefCell::new(BTreeSet::new());
+    invites_shared::config::Config::from_lookup(|name| {
+        read.borrow_mut().insert(name.to_owned());
+        Some(match name {
+            "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
+            "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
+            "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
+            _ => "x".repeat(32),
+        })
+    })
+    .unwrap();
+    let read = read.into_inner();
+    let document: serde_yaml::Value = serde_yaml::from_str(&template_text()).unwrap();
+    let set: BTreeSet<String> = document["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .filter(|name| name != "RUST_LOG") // read by the log filter
+        .collect();
+    let unknown: Vec<_> = set.difference(&read).collect();
+    assert!(
+        unknown.is_empty(),
+        "the template sets variables nothing reads: {unknown:?}"
+    );
+    for required in ["TABLE_NAME", "SENDER_EMAIL", "INVITE_LINK_BASE_URL"] {
+        assert!(
+            set.contains(required),
+            "the template does not set {required}"
+        );
+    }
+}

@@ -21,7 +21,11 @@ pub async fn delete_invite(state: &AppState, req: Request) -> Result<Response<Bo
         let invite = invite
             .filter(|invite| invite.tenant_id == tenant)
             .ok_or(ApiError::NotFound("Invite not found"))?;
-        match state.store.delete_invite(&invite).await? {
+        match state
+            .store
+            .delete_invite(&invite, state.clock.now())
+            .await?
+        {
             DeleteOutcome::Deleted => {
                 tracing::info!(invite_id = %invite.id, "invite deleted");
                 return Ok(no_content());

@@ -20,8 +20,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::domain::{
-    EmailAddress, EmailId, Invite, InviteId, InviteListQuery, Membership, Role, Tenant, TenantId,
-    Timestamp, User, UserId,
+    EmailAddress, EmailId, Invite, InviteId, InviteListQuery, InviteStatus, Membership, Role,
+    Tenant, TenantId, Timestamp, User, UserId,
 };
 use items::*;
 use keys::*;
@@ -715,8 +715,14 @@ impl Store {
         }
     }
 
-    /// Deletes `invite` as it was read: the counters and the pending slot follow it.
-    pub async fn delete_invite(&self, invite: &Invite) -> Result<DeleteOutcome, StoreError> {
+    /// Deletes `invite` as it was read: the counters follow it, and so does the pending slot
+    /// while the invite is pending. The slot of an expired invite may already name a newer
+    /// invite; it is left alone (a slot naming a missing invite is simply replaced later).
+    pub async fn delete_invite(
+        &self,
+        invite: &Invite,
+        now: Timestamp,
+    ) -> Result<DeleteOutcome, StoreError> {
         let accepted = invite.accepted_at.is_some();
         let condition = if accepted {
             "tenant_id = :tenant AND attribute_exists(accepted_at)"
@@ -734,7 +740,7 @@ impl Store {
             TransactWriteItem::builder().delete(delete).build(),
             self.count_change(invite.tenant_id, -1, if accepted { -1 } else { 0 }),
         ];
-        if !accepted {
+        if invite.status(now) == InviteStatus::Pending {
             items.push(self.release_slot(invite));
         }
         match self.transact(items).await? {
