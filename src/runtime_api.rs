@@ -170,6 +170,17 @@ fn reply(status: u16, body: Bytes) -> hyper::Response<Full<Bytes>> {
         .expect("static parts are valid")
 }
 
+/// The request's body as JSON (`null` if it is not JSON).
+async fn json_body(req: hyper::Request<Incoming>) -> Value {
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    serde_json::from_slice(&body).unwrap_or(Value::Null)
+}
+
 async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -202,13 +213,7 @@ async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Respons
                 .expect("static parts are valid")
         }
         ["2018-06-01", "runtime", "invocation", id, kind @ ("response" | "error")] => {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
-            let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let value = json_body(req).await;
             let outcome = if *kind == "response" {
                 Outcome::Response(value)
             } else {
@@ -218,13 +223,7 @@ async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Respons
             reply(202, Bytes::from_static(b"{}"))
         }
         ["2018-06-01", "runtime", "init", "error"] => {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
-            let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let value = json_body(req).await;
             let _ = shared
                 .outcomes
                 .send(("init".to_owned(), Outcome::Error(value)))
