@@ -8,6 +8,9 @@ use invites_shared::store::{Store, StoreError};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Serialize;
 
+/// Errors of the dev commands: store failures, or a request the data cannot satisfy.
+pub type DevError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Claims of a user access token, as the platform issues them.
 #[derive(Debug, Serialize)]
 pub struct TokenClaims {
@@ -72,7 +75,7 @@ pub async fn create_user(
     store: &Store,
     id: Option<UserId>,
     email: EmailAddress,
-) -> Result<User, StoreError> {
+) -> Result<User, DevError> {
     let user = User {
         id: id.unwrap_or_else(UserId::new_random),
         email,
@@ -80,10 +83,12 @@ pub async fn create_user(
     if store.create_user(&user).await? {
         return Ok(user);
     }
+    // Not created: either the email has a user already (return it), or the id is taken by a
+    // user with another email.
     let existing = store
         .find_user_id_by_email(&user.email)
         .await?
-        .expect("the email slot exists");
+        .ok_or_else(|| format!("user id {} already belongs to another email", user.id))?;
     Ok(User {
         id: existing,
         email: user.email,
@@ -132,7 +137,7 @@ pub async fn seed_demo(
     store: &Store,
     now: Timestamp,
     lifetime: chrono::Duration,
-) -> Result<Demo, StoreError> {
+) -> Result<Demo, DevError> {
     let email = |raw: &str| EmailAddress::parse(raw).expect("demo emails are valid");
     let tenant = create_tenant(store, Some(demo_ids::TENANT.into()), "Demo Tenant", None).await?;
     let admin = create_user(

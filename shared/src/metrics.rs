@@ -33,6 +33,8 @@ pub struct Usage {
     pub write_units: f64,
 }
 
+/// One request's meter. A request makes its AWS calls one after the other, so one start
+/// instant is enough.
 #[derive(Default)]
 struct Meter {
     call_started: Cell<Option<Instant>>,

@@ -195,7 +195,15 @@ async fn dynamodb_down_gives_503_and_the_same_process_recovers() {
 #[test]
 fn sdk_timeouts_stay_below_the_lambda_timeout() {
     let aws = invites_shared::config::AwsClientConfig::default();
-    let lambda_timeout = std::time::Duration::from_secs(10);
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"),
+    )
+    .unwrap();
+    let template: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
+    let seconds = template["Globals"]["Function"]["Timeout"]
+        .as_u64()
+        .expect("Globals.Function.Timeout is set");
+    let lambda_timeout = std::time::Duration::from_secs(seconds);
     assert!(aws.connect_timeout < aws.operation_attempt_timeout);
     assert!(aws.operation_attempt_timeout <= aws.operation_timeout);
     assert!(aws.operation_timeout < lambda_timeout);

@@ -52,7 +52,7 @@ pub enum ApiError {
     #[error("{0}")]
     Gone(&'static str),
     #[error("Method Not Allowed")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
     #[error("Request body too large (at most {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("request validation failed")]
@@ -119,7 +119,9 @@ impl ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Self::MethodNotAllowed { allow } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(value) = HeaderValue::from_str(&allow) {
+                    headers.insert(header::ALLOW, value);
+                }
             }
             _ => {}
         }

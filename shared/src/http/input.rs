@@ -412,10 +412,9 @@ fn invite_id_segment(path: &str) -> String {
 }
 
 fn percent_decode(segment: &str) -> String {
-    form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -72,7 +72,15 @@ fn get_email(item: &Item, what: &str) -> Result<EmailAddress, StoreError> {
     EmailAddress::parse(get_str(item, what, "email")?).map_err(|_| corrupt(what, "email"))
 }
 
-pub fn get_count(item: &Item, field: &str) -> u64 {
+/// The invite counters kept on a tenant item (absent counters are zero).
+pub fn counts_from_tenant_item(item: &Item) -> super::InviteCounts {
+    super::InviteCounts {
+        total: get_count(item, INVITE_COUNT),
+        accepted: get_count(item, ACCEPTED_COUNT),
+    }
+}
+
+fn get_count(item: &Item, field: &str) -> u64 {
     match item.get(field) {
         Some(AttributeValue::N(raw)) => raw.parse::<i64>().unwrap_or(0).max(0) as u64,
         _ => 0,

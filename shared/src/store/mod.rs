@@ -480,12 +480,7 @@ impl Store {
         let (mut role, mut counts) = (None, InviteCounts::default());
         for item in &found {
             match item_sk(item) {
-                Some(TENANT_SK) => {
-                    counts = InviteCounts {
-                        total: get_count(item, INVITE_COUNT),
-                        accepted: get_count(item, ACCEPTED_COUNT),
-                    }
-                }
+                Some(TENANT_SK) => counts = counts_from_tenant_item(item),
                 Some(_) => role = Some(membership_from_item(item)?.role),
                 None => {}
             }
@@ -839,10 +834,7 @@ impl Store {
             .map_err(classify)?;
         Ok(output
             .item
-            .map(|item| InviteCounts {
-                total: get_count(&item, INVITE_COUNT),
-                accepted: get_count(&item, ACCEPTED_COUNT),
-            })
+            .map(|item| counts_from_tenant_item(&item))
             .unwrap_or_default())
     }
 }
