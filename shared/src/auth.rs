@@ -3,11 +3,11 @@
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::http::{self, HeaderMap};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::AuthConfig;
-use crate::domain::{EmailAddress, TenantId, UserId};
+use crate::domain::{EmailAddress, Role, TenantId, UserId};
 
 /// Name of the cookie browsers send the user access token in.
 pub const TOKEN_COOKIE: &str = "ks_uat";
@@ -32,11 +32,66 @@ pub enum AuthError {
     Invalid,
 }
 
-#[derive(Deserialize)]
-struct Claims {
-    sub: String,
-    email: String,
-    tenant_id: String,
+/// Claims of a user access token: what the platform signs and what this service reads.
+/// `iat`, `exp`, `iss` and `aud` are checked by `jsonwebtoken` while verifying, so they are
+/// only ever written here (by the dev tool and the tests), never read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub email: String,
+    pub tenant_id: String,
+    #[serde(skip_deserializing)]
+    pub iat: i64,
+    #[serde(skip_deserializing)]
+    pub exp: i64,
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+#[cfg(feature = "dev-tools")]
+impl Claims {
+    /// Claims for `user` acting in `tenant`, issued at `issued_at` (Unix seconds) for `ttl`.
+    pub fn new(
+        user: UserId,
+        email: &EmailAddress,
+        tenant: TenantId,
+        issued_at: i64,
+        ttl: chrono::Duration,
+    ) -> Self {
+        Self {
+            sub: user.to_string(),
+            email: email.to_string(),
+            tenant_id: tenant.to_string(),
+            iat: issued_at,
+            exp: issued_at + ttl.num_seconds(),
+            iss: None,
+            aud: None,
+        }
+    }
+
+    /// Signs the claims with HS256.
+    pub fn mint_hs256(&self, secret: &[u8]) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            self,
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .expect("HS256 signing of plain claims cannot fail")
+    }
+}
+
+/// The caller may not manage this tenant's invites (not a member, or a plain `USER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Only admins and owners of this tenant can manage its invites")]
+pub struct NotAManager;
+
+/// The caller's role, if it lets them manage the tenant's invites. The role comes from the
+/// membership record, never from the token, so a demotion takes effect at once.
+pub fn require_manager(role: Option<Role>) -> Result<Role, NotAManager> {
+    role.filter(|role| role.can_manage_invites())
+        .ok_or(NotAManager)
 }
 
 /// Verifies user access tokens with the keys and algorithms pinned by configuration.

@@ -1,18 +1,19 @@
-//! The Invites API's common crate: configuration, auth, domain types, the DynamoDB store, the
-//! SES mailer, HTTP parsing and error mapping, and the four endpoint handlers.
+//! What the Invites API's functions share: auth, domain types, the DynamoDB store, the HTTP
+//! error mapping and the per-request wrapper. Nothing endpoint-specific lives here: each
+//! endpoint's handler, input parsing and errors are in its own crate under `functions/`.
 
 pub mod auth;
+pub mod aws;
+pub mod budget;
 pub mod config;
 pub mod domain;
-pub mod handlers;
 pub mod http;
-pub mod lambda;
-pub mod mail;
 pub mod metrics;
-pub mod routes;
+pub mod runtime;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod view;
 
-pub use handlers::{handle, Endpoint};
-pub use state::AppState;
+/// Any error, for causes that are only logged.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::operation::{
 };
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// What one request spent on its dependencies.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

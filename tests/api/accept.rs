@@ -28,7 +28,7 @@ async fn the_invitee_accepts_and_becomes_a_member_with_the_invited_role() {
     let page = app.list_ok(&admin.token, "status=accepted").await;
     assert_eq!(page["items"][0]["id"], id);
     assert_ne!(page["items"][0]["accepted_at"], serde_json::Value::Null);
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (1, 1));
 }
 
@@ -36,16 +36,16 @@ async fn the_invitee_accepts_and_becomes_a_member_with_the_invited_role() {
 async fn the_email_match_is_case_insensitive() {
     let app = TestApp::spawn().await;
     let (_, id, invitee) = invited(&app, "USER").await;
-    let shouting = invites_local::dev::TokenClaims {
+    let shouting = invites_shared::auth::Claims {
         email: invitee.email().to_uppercase(),
-        ..invites_local::dev::TokenClaims::new(
+        ..claims_for(
             invitee.user.id,
             &invitee.user.email,
             invitee.tenant,
             chrono::Duration::hours(1),
         )
     };
-    let token = invites_local::dev::mint_hs256(&shouting, TEST_SECRET.as_bytes());
+    let token = shouting.mint_hs256(TEST_SECRET.as_bytes());
 
     assert_eq!(app.accept(&token, &id).await.status(), 200);
 }
@@ -124,7 +124,7 @@ async fn a_retry_by_the_same_user_gets_the_same_answer_and_others_a_conflict() {
     let (status, body) = status_and_body(app.accept(&twin.token, &id).await).await;
     assert_eq!(status, 409);
     assert_eq!(body["detail"], "Invite has already been accepted");
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(counts.accepted, 1);
 }
 
@@ -144,7 +144,7 @@ async fn concurrent_accepts_all_succeed_and_accept_once() {
             .all(|(status, body)| *status == 200 && body == &answers[0].1),
         "{answers:?}"
     );
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (1, 1));
     assert_eq!(
         app.membership_role(admin.tenant, invitee.user.id).await,

@@ -10,12 +10,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    std::fs::read_to_string(repo().join("tests/fixtures").join(name)).unwrap()
 }
 
 fn claims(actor: &Actor) -> Value {
@@ -371,8 +366,7 @@ async fn demoted_and_removed_admins_lose_every_right_at_once() {
     assert_eq!(app.list(&admin.token, "").await.status(), 403);
     assert_eq!(app.delete(&admin.token, id).await.status(), 403);
 
-    app.state
-        .store
+    app.store
         .remove_membership(admin.tenant, admin.user.id)
         .await
         .unwrap();
@@ -386,7 +380,7 @@ async fn demoted_and_removed_admins_lose_every_right_at_once() {
 async fn tenant_and_inviter_names_are_escaped_in_the_email() {
     let app = TestApp::spawn().await;
     let tenant = invites_local::dev::create_tenant(
-        &app.state.store,
+        &app.store,
         None,
         "<script>alert(\"pwned\")</script> & 'Co'",
         None,

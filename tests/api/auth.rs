@@ -28,21 +28,21 @@ async fn every_endpoint_requires_a_token() {
 async fn bad_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.tenant_admin().await;
-    let mut expired = invites_local::dev::TokenClaims::new(
+    let mut expired = claims_for(
         admin.user.id,
         &admin.user.email,
         admin.tenant,
         chrono::Duration::hours(1),
     );
     expired.exp = chrono::Utc::now().timestamp() - 10;
-    let expired = invites_local::dev::mint_hs256(&expired, TEST_SECRET.as_bytes());
-    let claims = invites_local::dev::TokenClaims::new(
+    let expired = expired.mint_hs256(TEST_SECRET.as_bytes());
+    let claims = claims_for(
         admin.user.id,
         &admin.user.email,
         admin.tenant,
         chrono::Duration::hours(1),
     );
-    let wrong_key = invites_local::dev::mint_hs256(&claims, b"another-secret-0123456789abcdef-xyz");
+    let wrong_key = claims.mint_hs256(b"another-secret-0123456789abcdef-xyz");
     let mut parts: Vec<String> = admin.token.split('.').map(str::to_owned).collect();
     parts[2] = parts[2].chars().rev().collect();
     let tampered = parts.join(".");

@@ -27,7 +27,7 @@ async fn fifty_simultaneous_accepts_all_get_the_same_answer_and_accept_once() {
         answers.iter().all(|answer| answer == &expected),
         "{answers:?}"
     );
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (1, 1));
     assert_eq!(
         app.membership_role(admin.tenant, invitee.user.id).await,
@@ -64,7 +64,7 @@ async fn fifty_simultaneous_invites_of_one_email_make_one_pending_invite() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     // One email per request, never more.
     assert_eq!(app.emails_to(&email).await.len(), RACERS);
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(counts.total, 1);
 }
 
@@ -87,7 +87,7 @@ async fn simultaneous_invites_of_different_emails_all_count() {
         app.list_ok(&admin.token, "limit=100").await["total"],
         RACERS
     );
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(counts.total, RACERS as u64);
 }
 
@@ -118,9 +118,9 @@ async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
         }
         *endings.entry(accepted).or_insert(0) += 1;
         let invite_id = uuid::Uuid::parse_str(id).unwrap().into();
-        assert_eq!(app.state.store.get_invite(invite_id).await.unwrap(), None);
+        assert_eq!(app.store.get_invite(invite_id).await.unwrap(), None);
     }
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(
         (counts.total, counts.accepted),
         (0, 0),

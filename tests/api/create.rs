@@ -210,7 +210,7 @@ async fn an_external_idp_tenant_adds_a_known_user_directly_without_email() {
         Some(Role::Admin)
     );
     assert!(app.emails_to(known.email.as_str()).await.is_empty());
-    let counts = app.state.store.invite_counts(tenant.id).await.unwrap();
+    let counts = app.store.invite_counts(tenant.id).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (1, 1));
     // Inviting them again: they are a member now.
     let again = app
@@ -237,7 +237,7 @@ async fn an_external_idp_tenant_keeps_a_pending_invite_without_email_for_an_unkn
 
     // After their first sign-in through the IdP, inviting again adds them with the same invite.
     let user = invites_local::dev::create_user(
-        &app.state.store,
+        &app.store,
         None,
         invites_shared::domain::EmailAddress::parse(&email).unwrap(),
     )
@@ -251,7 +251,7 @@ async fn an_external_idp_tenant_keeps_a_pending_invite_without_email_for_an_unkn
         app.membership_role(tenant.id, user.id).await,
         Some(Role::Admin)
     );
-    let counts = app.state.store.invite_counts(tenant.id).await.unwrap();
+    let counts = app.store.invite_counts(tenant.id).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (1, 1));
 }
 

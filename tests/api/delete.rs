@@ -33,7 +33,7 @@ async fn deleting_an_accepted_invite_keeps_the_counters_right() {
 
     assert_eq!(app.delete(&admin.token, id).await.status(), 204);
 
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!((counts.total, counts.accepted), (0, 0));
     // The membership stays: deleting the invite does not remove the member.
     assert_eq!(
@@ -129,6 +129,6 @@ async fn deleting_an_expired_invite_leaves_its_successor_pending() {
     // The newer invite still holds the pending slot: inviting again refreshes it.
     let again = later.invite(&admin, &email, "ADMIN").await;
     assert_eq!(again["id"], new["id"]);
-    let counts = app.state.store.invite_counts(admin.tenant).await.unwrap();
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(counts.total, 1);
 }

@@ -2,17 +2,13 @@
 //! binary over the Lambda Runtime API, against DynamoDB Local and the SES emulator.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::dev;
-use invites_local::runtime_api::{FunctionProcess, Outcome};
 use serde_json::Value;
 
 use crate::helpers::*;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The function binaries are built by `scripts/test` (`cargo build --workspace --bins`).
 pub fn function_binary(name: &str) -> PathBuf {
@@ -53,9 +49,9 @@ fn function_env() -> HashMap<String, String> {
 async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     let app = TestApp::spawn().await;
     let demo = dev::seed_demo(
-        &app.state.store,
-        app.state.clock.now(),
-        app.state.config.invite_lifetime,
+        &app.store,
+        app.clock.now(),
+        chrono::Duration::hours(create_invite::DEFAULT_INVITE_LIFETIME_HOURS),
     )
     .await
     .unwrap();
@@ -94,12 +90,8 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
         }
     }
     assert!(!app.emails_to("new.colleague@example.com").await.is_empty());
-    assert_eq!(
-        app.state.store.get_invite(demo.invite_id).await.unwrap(),
-        None
-    );
+    assert_eq!(app.store.get_invite(demo.invite_id).await.unwrap(), None);
     assert!(app
-        .state
         .store
         .get_membership(demo.tenant.id, demo.invitee.id)
         .await
@@ -115,4 +107,17 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     on_disk.sort();
     listed_names.sort();
     assert_eq!(on_disk, listed_names);
+}
+
+#[test]
+fn the_event_files_are_generated_from_the_demo_ids() {
+    let env = read_json("env.json");
+    let secret = env["Parameters"]["JWT_HS256_SECRET"].as_str().unwrap();
+    for (name, event) in invites_local::events::demo_events(secret.as_bytes()) {
+        assert_eq!(
+            read_json(name),
+            event,
+            "events/{name} is stale: run `invites-local make-events`"
+        );
+    }
 }

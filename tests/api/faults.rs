@@ -22,26 +22,16 @@ async fn closed_port() -> String {
 async fn answering(status: u16, body: &'static str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |_req| async move {
-                    Ok::<_, std::convert::Infallible>(
-                        hyper::Response::builder()
-                            .status(status)
-                            .header("content-type", "text/xml")
-                            .body(http_body_util::Full::new(hyper::body::Bytes::from_static(
-                                body.as_bytes(),
-                            )))
-                            .unwrap(),
-                    )
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let respond = move |_req| async move {
+        hyper::Response::builder()
+            .status(status)
+            .header("content-type", "text/xml")
+            .body(http_body_util::Full::new(hyper::body::Bytes::from_static(
+                body.as_bytes(),
+            )))
+            .unwrap()
+    };
+    tokio::spawn(invites_local::server::serve_http(listener, respond));
     format!("http://{address}")
 }
 
@@ -195,10 +185,7 @@ async fn dynamodb_down_gives_503_and_the_same_process_recovers() {
 #[test]
 fn sdk_timeouts_stay_below_the_lambda_timeout() {
     let aws = invites_shared::config::AwsClientConfig::default();
-    let template = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"),
-    )
-    .unwrap();
+    let template = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
     let template: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
     let seconds = template["Globals"]["Function"]["Timeout"]
         .as_u64()

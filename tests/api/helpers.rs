@@ -4,15 +4,43 @@
 //! in parallel and in any order; the table is created once per run from `template.yaml`.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
+use invites_local::app::{Clients, LocalApp};
 use invites_local::{dev, server, template};
-use invites_shared::config::Config;
+use invites_shared::auth::Claims;
+use invites_shared::config::Env;
 use invites_shared::domain::{Clock, EmailAddress, Role, Tenant, TenantId, User, UserId};
-use invites_shared::AppState;
+use invites_shared::store::Store;
 use serde_json::{json, Value};
 
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+/// The repository's root folder (this crate lives in `tests/`).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the repository")
+        .to_path_buf()
+}
+
+/// Environment variables of a test app, as one process environment for all four functions.
+#[derive(Debug, Clone)]
+pub struct TestEnv(Vec<(String, String)>);
+
+impl TestEnv {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn env(&self) -> Env<impl Fn(&str) -> Option<String> + '_> {
+        Env::new(|name: &str| self.get(name))
+    }
+}
 
 /// Environment a test app's configuration is read from.
 pub fn test_env(table: &str) -> Vec<(String, String)> {
@@ -49,10 +77,8 @@ pub fn table_name() -> &'static str {
                 .build()
                 .unwrap();
             runtime.block_on(async {
-                let sdk = invites_shared::state::load_sdk_config(&Default::default()).await;
-                let client = aws_sdk_dynamodb::Client::new(&sdk);
-                let path =
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(template::TEMPLATE_FILE);
+                let client = Clients::from_env().await.dynamodb;
+                let path = repo().join(template::TEMPLATE_FILE);
                 let definition = template::load_table_definition(&path).unwrap();
                 assert!(template::create_table(&client, &created, &definition)
                     .await
@@ -65,12 +91,12 @@ pub fn table_name() -> &'static str {
     })
 }
 
-pub fn test_config() -> Config {
+pub fn test_config() -> TestEnv {
     test_config_with(&[])
 }
 
 /// The test configuration with some variables set (`Some`) or removed (`None`).
-pub fn test_config_with(overrides: &[(&str, Option<&str>)]) -> Config {
+pub fn test_config_with(overrides: &[(&str, Option<&str>)]) -> TestEnv {
     let mut env = test_env(table_name());
     for (name, value) in overrides {
         env.retain(|(k, _)| k != name);
@@ -78,33 +104,34 @@ pub fn test_config_with(overrides: &[(&str, Option<&str>)]) -> Config {
             env.push((name.to_string(), value.to_string()));
         }
     }
-    Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+    TestEnv(env)
 }
 
-/// App state whose DynamoDB and/or SES clients talk to other endpoints (fault injection).
-pub async fn state_with_endpoints(dynamodb: Option<&str>, ses: Option<&str>) -> AppState {
-    let config = test_config();
-    let mut state = AppState::build(config.clone(), Clock::system())
-        .await
-        .unwrap();
-    let sdk = invites_shared::state::load_sdk_config(&config.aws).await;
+/// The four functions as the local server runs them, with the test configuration.
+pub async fn test_app(env: &TestEnv, clock: Clock) -> LocalApp {
+    LocalApp::build(&env.env(), Clients::from_env().await, clock).unwrap()
+}
+
+/// The four functions whose DynamoDB and/or SES clients talk to other endpoints (fault
+/// injection).
+pub async fn state_with_endpoints(dynamodb: Option<&str>, ses: Option<&str>) -> LocalApp {
+    let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
+    let mut clients = Clients::from_env().await;
     if let Some(endpoint) = dynamodb {
-        let client = aws_sdk_dynamodb::Client::from_conf(
+        clients.dynamodb = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(&sdk)
                 .endpoint_url(endpoint)
                 .build(),
         );
-        state.store = invites_shared::store::Store::new(client, config.table_name.clone());
     }
     if let Some(endpoint) = ses {
-        let client = aws_sdk_ses::Client::from_conf(
+        clients.ses = aws_sdk_ses::Client::from_conf(
             aws_sdk_ses::config::Builder::from(&sdk)
                 .endpoint_url(endpoint)
                 .build(),
         );
-        state.mailer = invites_shared::mail::Mailer::new(client, config.sender_email.clone());
     }
-    state
+    LocalApp::build(&test_config().env(), clients, Clock::system()).unwrap()
 }
 
 /// Someone with a token: a user acting in a tenant.
@@ -123,7 +150,9 @@ impl Actor {
 
 pub struct TestApp {
     pub address: String,
-    pub state: AppState,
+    /// The store, for fixtures (tenants, users, memberships) and for checking what was written.
+    pub store: Store,
+    pub clock: Clock,
     pub http: reqwest::Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -138,9 +167,18 @@ pub fn unique_email(label: &str) -> String {
     format!("{label}.{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
+/// Claims of a token for `user` acting in `tenant`, valid for `ttl` from now.
+pub fn claims_for(
+    user: UserId,
+    email: &EmailAddress,
+    tenant: TenantId,
+    ttl: chrono::Duration,
+) -> Claims {
+    Claims::new(user, email, tenant, chrono::Utc::now().timestamp(), ttl)
+}
+
 pub fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {
-    let claims = dev::TokenClaims::new(user, email, tenant, chrono::Duration::hours(1));
-    dev::mint_hs256(&claims, TEST_SECRET.as_bytes())
+    claims_for(user, email, tenant, chrono::Duration::hours(1)).mint_hs256(TEST_SECRET.as_bytes())
 }
 
 impl TestApp {
@@ -153,17 +191,22 @@ impl TestApp {
         Self::spawn_with(test_config(), Clock::shifted(offset)).await
     }
 
-    pub async fn spawn_with(config: Config, clock: Clock) -> Self {
-        Self::spawn_with_state(AppState::build(config, clock).await.unwrap()).await
+    pub async fn spawn_with(env: TestEnv, clock: Clock) -> Self {
+        let mut app = Self::spawn_with_state(test_app(&env, clock).await).await;
+        app.clock = clock;
+        app
     }
 
-    pub async fn spawn_with_state(state: AppState) -> Self {
-        let (address, server) = server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), state.clone())
+    pub async fn spawn_with_state(app: LocalApp) -> Self {
+        let clock = Clock::system();
+        let store = Store::new(Clients::from_env().await.dynamodb, table_name());
+        let (address, server) = server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::new(app))
             .await
             .unwrap();
         Self {
             address: format!("http://{address}"),
-            state,
+            store,
+            clock,
             http: reqwest::Client::new(),
             server,
         }
@@ -181,20 +224,18 @@ impl TestApp {
 
     pub async fn tenant_with_idp(&self, idp_config: Option<Value>) -> Tenant {
         let name = format!("Tenant {}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        dev::create_tenant(&self.state.store, None, &name, idp_config)
+        dev::create_tenant(&self.store, None, &name, idp_config)
             .await
             .unwrap()
     }
 
     pub async fn user(&self, label: &str) -> User {
         let email = EmailAddress::parse(&unique_email(label)).unwrap();
-        dev::create_user(&self.state.store, None, email)
-            .await
-            .unwrap()
+        dev::create_user(&self.store, None, email).await.unwrap()
     }
 
     pub async fn add_member(&self, tenant: TenantId, user: UserId, role: Role) {
-        dev::add_member(&self.state.store, tenant, user, role)
+        dev::add_member(&self.store, tenant, user, role)
             .await
             .unwrap();
     }
@@ -310,8 +351,7 @@ impl TestApp {
     }
 
     pub async fn membership_role(&self, tenant: TenantId, user: UserId) -> Option<Role> {
-        self.state
-            .store
+        self.store
             .get_membership(tenant, user)
             .await
             .unwrap()

@@ -239,8 +239,7 @@ async fn a_demoted_admin_loses_access_at_once() {
         .await;
     assert_eq!(app.list(&admin.token, "").await.status(), 403);
 
-    app.state
-        .store
+    app.store
         .remove_membership(admin.tenant, admin.user.id)
         .await
         .unwrap();

@@ -28,7 +28,7 @@ impl ServerProcess {
             "invites-server-{}.log",
             uuid::Uuid::new_v4().simple()
         ));
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_invites-local"))
+        let child = tokio::process::Command::new(crate::events::function_binary("invites-local"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .envs(test_env(table_name()))
             .env("RUST_LOG", "info")

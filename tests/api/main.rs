@@ -7,6 +7,7 @@ mod attacks;
 mod auth;
 mod concurrency;
 mod create;
+mod deadline;
 mod delete;
 mod events;
 mod faults;

@@ -3,13 +3,13 @@
 use std::collections::BTreeSet;
 
 use invites_local::template;
+use invites_shared::config::FunctionSettings;
+
+use crate::helpers::repo;
 use invites_shared::store::keys;
 
 fn template_text() -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(template::TEMPLATE_FILE),
-    )
-    .unwrap()
+    std::fs::read_to_string(repo().join(template::TEMPLATE_FILE)).unwrap()
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn the_template_routes_are_exactly_the_served_routes() {
             ));
         }
     }
-    let served: BTreeSet<_> = invites_shared::routes::routes()
+    let served: BTreeSet<_> = invites_local::routes::routes()
         .into_iter()
         .map(|route| {
             (
@@ -77,37 +77,77 @@ fn the_template_table_has_every_index_the_store_queries() {
     assert_eq!(key, [keys::PK, keys::SK]);
 }
 
-#[test]
-fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
-    let read = std::cell::RefCell::new(BTreeSet::new());
-    invites_shared::config::Config::from_lookup(|name| {
-        read.borrow_mut().insert(name.to_owned());
-        Some(match name {
-            "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
-            "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
-            "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
-            _ => "x".repeat(32),
-        })
-    })
-    .unwrap();
-    let read = read.into_inner();
-    let document: serde_yaml::Value = serde_yaml::from_str(&template_text()).unwrap();
-    let set: BTreeSet<String> = document["Globals"]["Function"]["Environment"]["Variables"]
-        .as_mapping()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str().unwrap().to_owned())
-        .filter(|name| name != "RUST_LOG") // read by the log filter
-        .collect();
-    let unknown: Vec<_> = set.difference(&read).collect();
-    assert!(
-        unknown.is_empty(),
-        "the template sets variables nothing reads: {unknown:?}"
-    );
-    for required in ["TABLE_NAME", "SENDER_EMAIL", "INVITE_LINK_BASE_URL"] {
-        assert!(
-            set.contains(required),
-            "the template does not set {required}"
-        );
+/// Reads `function`'s settings through `lookup`, as that function does at cold start.
+fn read_settings(
+    function: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(), invites_shared::config::ConfigError> {
+    let env = invites_shared::config::Env::new(lookup);
+    match function {
+        "create-invite" => create_invite::Settings::read(&env).map(drop),
+        "list-invites" => list_invites::Settings::read(&env).map(drop),
+        "accept-invite" => accept_invite::Settings::read(&env).map(drop),
+        "delete-invite" => delete_invite::Settings::read(&env).map(drop),
+        other => panic!("no settings reader for {other}"),
     }
+}
+
+/// A valid value for every variable any function reads.
+fn plausible(name: &str) -> String {
+    match name {
+        "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
+        "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
+        "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
+        _ => "x".repeat(32),
+    }
+}
+
+#[test]
+fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
+    let document: serde_yaml::Value = serde_yaml::from_str(&template_text()).unwrap();
+    let names = |variables: &serde_yaml::Value| -> BTreeSet<String> {
+        variables
+            .as_mapping()
+            .map(|m| m.keys().map(|k| k.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    let globals = names(&document["Globals"]["Function"]["Environment"]["Variables"]);
+    let resources = template::resources(&template_text()).unwrap();
+    let mut checked = 0;
+    for resource in resources.values() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let function = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let mut set = globals.clone();
+        set.extend(names(&resource["Properties"]["Environment"]["Variables"]));
+        set.remove("RUST_LOG"); // read by the log filter
+        let read = std::cell::RefCell::new(BTreeSet::new());
+        read_settings(function, |name| {
+            read.borrow_mut().insert(name.to_owned());
+            Some(plausible(name))
+        })
+        .unwrap();
+        let read = read.into_inner();
+        let unknown: Vec<_> = set.difference(&read).collect();
+        assert!(
+            unknown.is_empty(),
+            "{function}: the template sets variables it does not read: {unknown:?}"
+        );
+        // Required: the settings fail without it.
+        for name in &read {
+            let without =
+                read_settings(function, |asked| (asked != name).then(|| plausible(asked)));
+            if without.is_err() {
+                assert!(
+                    set.contains(name),
+                    "{function}: the template does not set {name}"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
 }

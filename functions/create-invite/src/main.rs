@@ -1,6 +1,8 @@
-//! Lambda function for one endpoint; the handler lives in `invites-shared`.
+//! Lambda entry point of `POST /v1/invites`.
+
+use create_invite::CreateInvite;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    invites_shared::lambda::run(invites_shared::Endpoint::CreateInvite).await
+    invites_shared::runtime::run(CreateInvite::from_env).await
 }

@@ -1,6 +1,8 @@
-//! Lambda function for one endpoint; the handler lives in `invites-shared`.
+//! Lambda entry point of `DELETE /v1/invites/{invite_id}`.
+
+use delete_invite::DeleteInvite;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    invites_shared::lambda::run(invites_shared::Endpoint::DeleteInvite).await
+    invites_shared::runtime::run(DeleteInvite::from_env).await
 }

@@ -1,6 +1,8 @@
-//! Lambda function for one endpoint; the handler lives in `invites-shared`.
+//! Lambda entry point of `GET /v1/invites`.
+
+use list_invites::ListInvites;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    invites_shared::lambda::run(invites_shared::Endpoint::ListInvites).await
+    invites_shared::runtime::run(ListInvites::from_env).await
 }

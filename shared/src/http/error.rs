@@ -1,13 +1,17 @@
-//! The one place where errors become HTTP responses, in FastAPI's shapes.
+//! The one place where errors become HTTP responses, in FastAPI's shapes. Each function has
+//! its own error enum with its own messages and converts it into [`ApiError`]; this module
+//! decides status, body and headers, and logs the causes of 5xx answers (never the client).
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::auth::AuthError;
-use crate::mail::MailError;
+use super::json_response;
+use crate::auth::{AuthError, NotAManager};
+use crate::budget::Exhausted;
 use crate::store::StoreError;
+use crate::BoxError;
 
 /// One entry of a 422 `detail` list, shaped like a pydantic v2 error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,19 +42,19 @@ impl ValidationIssue {
     }
 }
 
-/// Everything a request can end in other than success.
+/// Everything a request can end in other than success, by HTTP meaning.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Unauthenticated(#[from] AuthError),
     #[error("{0}")]
-    Forbidden(&'static str),
+    Forbidden(String),
     #[error("{0}")]
-    NotFound(&'static str),
+    NotFound(String),
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(String),
     #[error("{0}")]
-    Gone(&'static str),
+    Gone(String),
     #[error("Method Not Allowed")]
     MethodNotAllowed { allow: String },
     #[error("Request body too large (at most {limit} bytes)")]
@@ -59,15 +63,49 @@ pub enum ApiError {
     Validation(Vec<ValidationIssue>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A dependency other than the store could not be reached: 503 with `detail`.
+    #[error("{detail}")]
+    DependencyUnavailable {
+        detail: &'static str,
+        #[source]
+        cause: BoxError,
+    },
+    /// A dependency other than the store refused the work: 502 with `detail`.
+    #[error("{detail}")]
+    DependencyRefused {
+        detail: &'static str,
+        #[source]
+        cause: BoxError,
+    },
+    /// The request's deadline came before it was done.
     #[error(transparent)]
-    Mail(#[from] MailError),
+    OutOfTime(#[from] Exhausted),
+}
+
+/// A request that failed validation: every problem found, reported at once (422).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("request validation failed")]
+pub struct Invalid(pub Vec<ValidationIssue>);
+
+impl From<ValidationIssue> for Invalid {
+    fn from(issue: ValidationIssue) -> Self {
+        Self(vec![issue])
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Validation(invalid.0)
+    }
+}
+
+impl From<NotAManager> for ApiError {
+    fn from(error: NotAManager) -> Self {
+        Self::Forbidden(error.to_string())
+    }
 }
 
 impl ApiError {
-    pub fn validation(issue: ValidationIssue) -> Self {
-        Self::Validation(vec![issue])
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -80,8 +118,10 @@ impl ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Store(error) if error.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Mail(MailError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Mail(MailError::Rejected(_)) => StatusCode::BAD_GATEWAY,
+            Self::DependencyUnavailable { .. } | Self::OutOfTime(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::DependencyRefused { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -94,13 +134,9 @@ impl ApiError {
                  request; retry in a few seconds."
             ),
             Self::Store(_) => json!("Internal Server Error"),
-            Self::Mail(MailError::Unavailable(_)) => json!(
-                "The invitation email could not be sent because the email service is \
-                 unavailable. The invite is saved; repeat the same request to send it again."
-            ),
-            Self::Mail(MailError::Rejected(_)) => json!(
-                "The email service refused the invitation email. The invite is saved; check \
-                 the address and repeat the same request to send it again."
+            Self::OutOfTime(_) => json!(
+                "The request could not be completed in time because a service it depends on \
+                 is slow. Retry in a few seconds; repeating the same request is safe."
             ),
             other => json!(other.to_string()),
         }
@@ -139,30 +175,4 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// A JSON response with the given status.
-pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
-    // Serialising our own response types cannot fail; fall back to a bare 500 if it ever does.
-    let (status, text) = match serde_json::to_string(body) {
-        Ok(text) => (status, text),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"detail":"Internal Server Error"}"#.to_owned(),
-        ),
-    };
-    let mut response = Response::new(Body::Text(text));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// 204 with an empty body.
-pub fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
 }

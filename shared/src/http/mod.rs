@@ -1,10 +1,13 @@
-//! HTTP edge: parsing requests into typed input and mapping errors to responses.
+//! HTTP edge: FastAPI-shaped validation issues, request helpers every endpoint uses, and the
+//! one mapping from errors to responses.
 
 mod error;
-mod input;
+mod response;
+mod validation;
 
-pub use error::{error_chain, json_response, no_content, ApiError, ValidationIssue};
-pub use input::{
-    body_bytes, ensure_body_within, parse_create_invite, parse_invite_id, parse_list_invites,
-    CreateInviteInput, ListInvitesInput,
+pub use error::{error_chain, ApiError, Invalid, ValidationIssue};
+pub use response::{json_response, no_content};
+pub use validation::{
+    body_bytes, ensure_body_within, enum_issue, json_object, loc, missing, parse_invite_id,
+    parse_uuid,
 };

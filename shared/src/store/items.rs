@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::keys::*;
 use super::StoreError;
+#[cfg(feature = "dev-tools")]
+use crate::domain::User;
 use crate::domain::{
-    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, User,
-    UserId,
+    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -146,6 +147,7 @@ pub fn invite_from_item(item: &Item) -> Result<Invite, StoreError> {
     })
 }
 
+#[cfg(feature = "dev-tools")]
 pub fn tenant_to_item(tenant: &Tenant) -> Item {
     let mut item = key(tenant_pk(tenant.id), TENANT_SK);
     item.insert("entity".into(), s("tenant"));
@@ -192,6 +194,7 @@ pub fn membership_from_item(item: &Item) -> Result<Membership, StoreError> {
     })
 }
 
+#[cfg(feature = "dev-tools")]
 pub fn user_to_item(user: &User) -> Item {
     let mut item = key(user_pk(user.id), USER_SK);
     item.insert("entity".into(), s("user"));
@@ -200,6 +203,7 @@ pub fn user_to_item(user: &User) -> Item {
     item
 }
 
+#[cfg(feature = "dev-tools")]
 pub fn user_email_slot(user: &User) -> Item {
     let mut item = key(user_email_pk(&user.email), USER_EMAIL_SK);
     item.insert("entity".into(), s("user_email"));
@@ -211,15 +215,15 @@ pub fn user_id_from_email_slot(item: &Item) -> Result<UserId, StoreError> {
     get_uuid(item, "user email", "user_id").map(UserId::from)
 }
 
-pub fn pending_slot(invite: &Invite) -> Item {
-    let mut item = key(tenant_pk(invite.tenant_id), pending_sk(&invite.email));
-    item.insert("entity".into(), s("pending_invite"));
+pub fn pending_slot_item(invite: &Invite) -> Item {
+    let mut item = key(tenant_pk(invite.tenant_id), pending_slot_sk(&invite.email));
+    item.insert("entity".into(), s("pending_slot"));
     item.insert("invite_id".into(), s(invite.id.to_string()));
     item
 }
 
 pub fn invite_id_from_pending_slot(item: &Item) -> Result<InviteId, StoreError> {
-    get_uuid(item, "pending invite", "invite_id").map(InviteId::from)
+    get_uuid(item, "pending slot", "invite_id").map(InviteId::from)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub fn member_sk(user: UserId) -> String {
     format!("MEMBER#{user}")
 }
 
-pub fn pending_sk(email: &EmailAddress) -> String {
+pub fn pending_slot_sk(email: &EmailAddress) -> String {
     format!("PENDING#{email}")
 }
 

@@ -7,12 +7,56 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{invite_from_item, s, Item};
+use super::items::*;
 use super::keys::*;
-use super::{classify, InviteCounts, Store, StoreError};
+use super::{classify, item_sk, Store, StoreError};
 use crate::domain::{
-    Invite, InviteListQuery, InviteStatus, SortDirection, SortField, TenantId, Timestamp,
+    Invite, InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, Timestamp,
+    UserId,
 };
+
+/// What the caller knows about the tenant's invites before listing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InviteCounts {
+    pub total: u64,
+    pub accepted: u64,
+}
+
+impl Store {
+    /// The caller's role in `tenant` and the tenant's invite counters, in one round trip.
+    pub async fn load_role_and_counts(
+        &self,
+        tenant: TenantId,
+        caller: UserId,
+    ) -> Result<(Option<Role>, InviteCounts), StoreError> {
+        let found = self
+            .batch_get(vec![
+                key(tenant_pk(tenant), TENANT_SK),
+                key(tenant_pk(tenant), member_sk(caller)),
+            ])
+            .await?;
+        let (mut role, mut counts) = (None, InviteCounts::default());
+        for item in &found {
+            match item_sk(item) {
+                Some(TENANT_SK) => counts = counts_from_tenant_item(item),
+                Some(_) => role = Some(membership_from_item(item)?.role),
+                None => {}
+            }
+        }
+        Ok((role, counts))
+    }
+
+    /// One page of a tenant's invites and the number matching the query.
+    pub async fn list_invites(
+        &self,
+        tenant: TenantId,
+        query: &InviteListQuery,
+        counts: InviteCounts,
+        now: Timestamp,
+    ) -> Result<InvitePage, StoreError> {
+        list_page(self, tenant, query, counts, now).await
+    }
+}
 
 /// One page of invites and how many match the query in all.
 #[derive(Debug, Clone)]
@@ -99,7 +143,7 @@ fn filter(query: &InviteListQuery, now: Timestamp) -> Filter {
     }
 }
 
-pub(super) async fn list_invites(
+async fn list_page(
     store: &Store,
     tenant: TenantId,
     query: &InviteListQuery,

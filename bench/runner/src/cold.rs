@@ -1,0 +1,66 @@
+//! Cold starts, round-robin over the functions.
+
+use std::collections::HashMap;
+
+use invites_bench::runtime_api::FunctionProcess;
+use serde_json::json;
+
+use crate::setup::{Bench, FUNCTIONS};
+use crate::stats::*;
+use crate::{Args, Error, Report};
+
+pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<(), Error> {
+    eprintln!("cold starts: {} per function", args.starts);
+    let mut cold: HashMap<&str, Vec<f64>> = HashMap::new();
+    let mut init: HashMap<&str, Vec<f64>> = HashMap::new();
+    for _ in 0..args.starts {
+        for function in FUNCTIONS {
+            let event = bench.next_event(function);
+            let mut process =
+                FunctionProcess::start(&bench.binaries[function], &bench.env, None).await?;
+            let outcome = process.invoke(event).await?;
+            let elapsed = process.since_start();
+            let init_time = process.init_duration().unwrap_or_default();
+            process.stop().await;
+            let status = status_of(&outcome);
+            if !(200..300).contains(&status) {
+                return Err(
+                    format!("{function}: cold invocation answered {status}: {outcome:?}").into(),
+                );
+            }
+            cold.entry(function).or_default().push(ms(elapsed));
+            init.entry(function).or_default().push(ms(init_time));
+        }
+    }
+    let median = |values: &[f64]| percentile(&sorted(values.to_vec()), 50.0);
+    let (hello_cold, hello_init) = (median(&cold["hello-world"]), median(&init["hello-world"]));
+    report.md.push_str("### Cold start\n\n");
+    report.md.push_str("Init: process start → first poll of the Runtime API (config, SDK clients, token key, and for the\n");
+    report.md.push_str("invite functions the DynamoDB connection opened by a warm-up GetItem). First response: process start →\n");
+    report
+        .md
+        .push_str("answer of the first invocation, its DynamoDB (and SES) requests included.\n\n");
+    report.md.push_str("| function | init median / p90 ms | init ÷ hello-world | first response median / p90 ms | first response ÷ hello-world |\n|---|---|---:|---|---:|\n");
+    for function in FUNCTIONS {
+        let (c, i) = (
+            sorted(cold[function].clone()),
+            sorted(init[function].clone()),
+        );
+        let (c50, c90, i50, i90) = (
+            percentile(&c, 50.0),
+            percentile(&c, 90.0),
+            percentile(&i, 50.0),
+            percentile(&i, 90.0),
+        );
+        report.md.push_str(&format!(
+            "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× |\n",
+            i50 / hello_init,
+            c50 / hello_cold
+        ));
+        report.results["cold_start_ms"][function] = json!({
+            "first_response": { "median": c50, "p90": c90, "all": c },
+            "init": { "median": i50, "p90": i90, "all": i },
+        });
+    }
+    Ok(())
+}

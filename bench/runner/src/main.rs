@@ -1,0 +1,78 @@
+//! `invites-bench`: cold start, warm latency, peak memory, DynamoDB cost and throughput of the
+//! four functions, side by side with a hello-world `lambda_http` function, against DynamoDB
+//! Local and the SES emulator. Run through `scripts/bench`, which builds the release binaries,
+//! starts the emulators and writes BENCHMARKS.md.
+
+mod cold;
+mod list_cost;
+mod setup;
+mod stats;
+mod throughput;
+mod warm;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use serde_json::{json, Value};
+
+pub use invites_shared::BoxError as Error;
+
+#[derive(Parser)]
+pub struct Args {
+    /// Folder with the binaries: `<name>` or cargo-lambda's `<name>/bootstrap`.
+    #[arg(long)]
+    bin_dir: PathBuf,
+    /// Cold starts per function.
+    #[arg(long, default_value_t = 30)]
+    starts: usize,
+    /// Warm invocations per function.
+    #[arg(long, default_value_t = 1000)]
+    warm: usize,
+    /// Tenant sizes for the list cost table.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    sizes: Vec<usize>,
+    /// Concurrent clients for the throughput table.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+    clients: Vec<usize>,
+    /// Seconds per throughput run; 0 skips throughput.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+    /// Raw results (JSON).
+    #[arg(long)]
+    out: PathBuf,
+    /// Result tables (Markdown).
+    #[arg(long)]
+    markdown: PathBuf,
+}
+
+/// What the sections write: Markdown tables and the raw results.
+pub struct Report {
+    md: String,
+    results: Value,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let mut bench = setup::Bench::set_up(&args, args.starts + args.warm + 1).await?;
+    let mut report = Report {
+        md: String::new(),
+        results: json!({ "table": bench.table(), "args": {
+            "starts": args.starts, "warm": args.warm, "sizes": args.sizes,
+            "clients": args.clients, "seconds": args.seconds } }),
+    };
+    cold::run(&mut bench, &args, &mut report).await?;
+    warm::run(&mut bench, &args, &mut report).await?;
+    list_cost::run(&mut bench, &args, &mut report).await?;
+    throughput::run(&bench, &args, &mut report).await?;
+    std::fs::write(&args.out, serde_json::to_string_pretty(&report.results)?)?;
+    std::fs::write(&args.markdown, report.md)?;
+    eprintln!(
+        "wrote {} and {}",
+        args.out.display(),
+        args.markdown.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! The benchmark's fixture: a table made from the template, a tenant with an admin, invites
+//! seeded in advance for accept and delete, and the event each invocation gets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use invites_local::app::Clients;
+use invites_local::events::ApiEvent;
+use invites_local::{dev, template};
+use invites_shared::auth::Claims;
+use invites_shared::domain::{Clock, EmailAddress, Invite, InviteId, Role, TenantId, User, UserId};
+use invites_shared::store::Store;
+use serde_json::{json, Value};
+
+use crate::{Args, Error};
+
+const SECRET: &str = "benchmark-secret-0123456789abcdef-0123456789";
+
+pub const FUNCTIONS: [&str; 5] = [
+    "hello-world",
+    "create-invite",
+    "list-invites",
+    "accept-invite",
+    "delete-invite",
+];
+
+/// Everything the benchmark's sections share.
+pub struct Bench {
+    pub env: HashMap<String, String>,
+    pub store: Store,
+    pub tenant: TenantId,
+    pub admin: User,
+    pub admin_token: String,
+    pub binaries: HashMap<&'static str, PathBuf>,
+    /// Pending invites made in advance, one per accept or delete invocation.
+    fresh: HashMap<&'static str, Vec<(InviteId, EmailAddress)>>,
+    lifetime: chrono::Duration,
+}
+
+pub fn find_binary(dir: &Path, name: &str) -> Result<PathBuf, Error> {
+    [dir.join(name).join("bootstrap"), dir.join(name)]
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("no binary {name} in {}", dir.display()).into())
+}
+
+pub fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {
+    let now = chrono::Utc::now().timestamp();
+    Claims::new(user, email, tenant, now, chrono::Duration::hours(6)).mint_hs256(SECRET.as_bytes())
+}
+
+/// An API Gateway event from the benchmark's admin (or whoever `token` is).
+pub fn event(
+    method: &'static str,
+    route: &'static str,
+    path: &str,
+    query: &str,
+    token: &str,
+) -> Value {
+    let mut event = ApiEvent::new(method, route, path.to_owned())
+        .bearer(token)
+        .request_id("bench");
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        event = event.query(name, value);
+    }
+    event.to_json()
+}
+
+impl Bench {
+    /// A fresh table and tenant; `invites_per_function` invites for accept and delete each.
+    pub async fn set_up(args: &Args, invites_per_function: usize) -> Result<Self, Error> {
+        let table = format!("invites-bench-{}", uuid::Uuid::new_v4().simple());
+        let mut env: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("AWS_"))
+            .collect();
+        for (k, v) in [
+            ("TABLE_NAME", table.as_str()),
+            ("SENDER_EMAIL", "bench@example.com"),
+            ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
+            ("JWT_HS256_SECRET", SECRET),
+            ("RUST_LOG", "info"),
+        ] {
+            env.insert(k.into(), v.into());
+        }
+        let store = Store::new(Clients::from_env().await.dynamodb, table.clone());
+        let definition = template::load_table_definition(&args.template)?;
+        template::create_table(store.client(), &table, &definition).await?;
+        let tenant = dev::create_tenant(&store, None, "Bench Tenant", None).await?;
+        let admin = dev::create_user(&store, None, Bench::email("admin")).await?;
+        dev::add_member(&store, tenant.id, admin.id, Role::Admin).await?;
+        let binaries = FUNCTIONS
+            .iter()
+            .map(|name| Ok((*name, find_binary(&args.bin_dir, name)?)))
+            .collect::<Result<_, Error>>()?;
+        let mut bench = Bench {
+            admin_token: token(admin.id, &admin.email, tenant.id),
+            env,
+            store,
+            tenant: tenant.id,
+            admin,
+            binaries,
+            fresh: HashMap::new(),
+            lifetime: chrono::Duration::hours(create_invite::DEFAULT_INVITE_LIFETIME_HOURS),
+        };
+        eprintln!("seeding invites for accept and delete");
+        for function in ["accept-invite", "delete-invite"] {
+            let invites = bench
+                .seed_invites(bench.tenant, invites_per_function)
+                .await?;
+            bench.fresh.insert(function, invites);
+        }
+        Ok(bench)
+    }
+
+    pub fn table(&self) -> &str {
+        self.store.table_name()
+    }
+
+    pub fn email(label: &str) -> EmailAddress {
+        EmailAddress::parse(&format!(
+            "{label}.{}@example.com",
+            uuid::Uuid::new_v4().simple()
+        ))
+        .unwrap()
+    }
+
+    /// `count` pending invites in `tenant` (written straight to the store, 32 at a time), with
+    /// emails containing `needle` for every hundredth.
+    pub async fn seed_invites(
+        &self,
+        tenant: TenantId,
+        count: usize,
+    ) -> Result<Vec<(InviteId, EmailAddress)>, Error> {
+        let now = Clock::system().now();
+        let mut made = Vec::with_capacity(count);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..count {
+            let email = Bench::email(if i % 100 == 0 { "needle" } else { "bench" });
+            let invite = Invite {
+                id: InviteId::new_random(),
+                tenant_id: tenant,
+                email: email.clone(),
+                role: Role::User,
+                expires_at: now.plus(self.lifetime),
+                accepted_at: None,
+                accepted_by_user_id: None,
+                created_at: now,
+                updated_at: now,
+                invited_by_user_id: self.admin.id,
+                email_id: None,
+            };
+            made.push((invite.id, email));
+            let store = self.store.clone();
+            tasks.spawn(async move { store.insert_pending_invite(&invite, None).await });
+            if tasks.len() >= 32 {
+                tasks.join_next().await.unwrap()??;
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            done??;
+        }
+        Ok(made)
+    }
+
+    /// The event the next invocation of `function` gets.
+    pub fn next_event(&mut self, function: &str) -> Value {
+        let admin = self.admin_token.clone();
+        let admin = admin.as_str();
+        match function {
+            "create-invite" => {
+                let email = Bench::email("created");
+                ApiEvent::new("POST", "/v1/invites", "/v1/invites")
+                    .bearer(admin)
+                    .request_id("bench")
+                    .json_body(json!({ "tenant_id": self.tenant, "email": email.as_str() }))
+                    .to_json()
+            }
+            "accept-invite" => {
+                let (id, email) = self.take_fresh(function);
+                let invitee = token(UserId::new_random(), &email, self.tenant);
+                let path = format!("/v1/invites/{id}/accept");
+                event(
+                    "POST",
+                    "/v1/invites/{invite_id}/accept",
+                    &path,
+                    "",
+                    &invitee,
+                )
+            }
+            "delete-invite" => {
+                let (id, _) = self.take_fresh(function);
+                let path = format!("/v1/invites/{id}");
+                event("DELETE", "/v1/invites/{invite_id}", &path, "", admin)
+            }
+            _ => event("GET", "/v1/invites", "/v1/invites", "limit=20", admin),
+        }
+    }
+
+    fn take_fresh(&mut self, function: &str) -> (InviteId, EmailAddress) {
+        self.fresh
+            .get_mut(function)
+            .and_then(Vec::pop)
+            .expect("enough seeded invites")
+    }
+}

@@ -1,0 +1,139 @@
+//! `POST /v1/invites/{invite_id}/accept`: the invitee joins the tenant.
+//!
+//! Any signed-in user may accept an invite addressed to their own email. The invite is marked
+//! accepted and the membership created in one transaction, so of many concurrent accepts
+//! exactly one succeeds; a retry by the user who accepted gets the same answer again.
+
+use invites_shared::auth::AuthError;
+use invites_shared::aws;
+use invites_shared::config::{self, CommonSettings};
+use invites_shared::domain::{Clock, Invite, InviteStatus, Role, TenantId};
+use invites_shared::http::{json_response, parse_invite_id, ApiError, Invalid};
+use invites_shared::runtime::Function;
+use invites_shared::state::{Common, StartupError};
+use invites_shared::store::{self, AcceptOutcome, StoreError};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// What this function reads from its environment: only what every function reads.
+pub type Settings = CommonSettings;
+
+/// The function's state, built once per process.
+pub struct AcceptInvite {
+    common: Common,
+}
+
+impl AcceptInvite {
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let (settings, sdk) = config::load::<Settings>().await?;
+        Self::new(settings, aws::dynamodb_client(&sdk), Clock::system())
+    }
+
+    pub fn new(
+        settings: Settings,
+        dynamodb: aws_sdk_dynamodb::Client,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
+        Ok(Self {
+            common: Common::new(&settings, dynamodb, clock)?,
+        })
+    }
+}
+
+/// Everything accept-invite can answer other than 200.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error(transparent)]
+    Unauthenticated(#[from] AuthError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("Invite not found")]
+    NotFound,
+    #[error("This invite was sent to a different email address")]
+    OtherEmail,
+    #[error("Invite has already been accepted")]
+    AlreadyAccepted,
+    #[error("Invite has expired")]
+    Expired,
+    #[error("You are already a member of this tenant")]
+    AlreadyMember,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AcceptError> for ApiError {
+    fn from(error: AcceptError) -> Self {
+        match error {
+            AcceptError::Unauthenticated(e) => e.into(),
+            AcceptError::Invalid(e) => e.into(),
+            e @ AcceptError::NotFound => ApiError::NotFound(e.to_string()),
+            e @ AcceptError::OtherEmail => ApiError::Forbidden(e.to_string()),
+            e @ (AcceptError::AlreadyAccepted | AcceptError::AlreadyMember) => {
+                ApiError::Conflict(e.to_string())
+            }
+            e @ AcceptError::Expired => ApiError::Gone(e.to_string()),
+            AcceptError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `AcceptInviteResponse`.
+#[derive(Serialize)]
+struct AcceptInviteResponse {
+    tenant_id: TenantId,
+    role: Role,
+}
+
+fn accepted(invite: &Invite) -> Response<Body> {
+    json_response(
+        StatusCode::OK,
+        &AcceptInviteResponse {
+            tenant_id: invite.tenant_id,
+            role: invite.role,
+        },
+    )
+}
+
+impl Function for AcceptInvite {
+    const NAME: &'static str = "accept-invite";
+    type Error = AcceptError;
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    async fn handle(&self, req: Request) -> Result<Response<Body>, AcceptError> {
+        let caller = self.common.verifier.authenticate(req.headers())?;
+        let invite_id = parse_invite_id(&req)?;
+        let store = &self.common.store;
+        loop {
+            let now = self.common.clock.now();
+            let invite = store
+                .get_invite(invite_id)
+                .await?
+                .ok_or(AcceptError::NotFound)?;
+            if invite.email != caller.email {
+                return Err(AcceptError::OtherEmail);
+            }
+            match invite.status(now) {
+                // A retry by the user who accepted gets the same answer again.
+                InviteStatus::Accepted if invite.accepted_by_user_id == Some(caller.user_id) => {
+                    return Ok(accepted(&invite))
+                }
+                InviteStatus::Accepted => return Err(AcceptError::AlreadyAccepted),
+                InviteStatus::Expired => return Err(AcceptError::Expired),
+                InviteStatus::Pending => {}
+            }
+            match store.accept_invite(&invite, caller.user_id, now).await? {
+                AcceptOutcome::Accepted => {
+                    tracing::info!(invite_id = %invite.id, tenant_id = %invite.tenant_id, "invite accepted");
+                    return Ok(accepted(&invite));
+                }
+                AcceptOutcome::AlreadyMember => return Err(AcceptError::AlreadyMember),
+                // Changed meanwhile (accepted, expired or deleted): read it again.
+                AcceptOutcome::Changed => store::pause_before_retry().await?,
+            }
+        }
+    }
+}

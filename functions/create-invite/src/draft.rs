@@ -1,0 +1,151 @@
+//! One attempt at writing an invite, from what `CreateInvite::create` read.
+
+use invites_shared::auth::Caller;
+use invites_shared::domain::{EmailId, Invite, InviteId, Tenant, Timestamp, UserId};
+use invites_shared::http::error_chain;
+use invites_shared::store::{DirectAddOutcome, InsertOutcome};
+
+use crate::input::CreateInviteInput;
+use crate::mail::Invitation;
+use crate::{CreateError, CreateInvite};
+
+/// One attempt at creating an invite, from what was read; `Ok(None)` means a concurrent
+/// request changed the items, so read again.
+pub(crate) struct Draft<'a> {
+    pub function: &'a CreateInvite,
+    pub caller: &'a Caller,
+    pub input: &'a CreateInviteInput,
+    pub tenant: &'a Tenant,
+    pub now: Timestamp,
+}
+
+impl Draft<'_> {
+    fn new_invite(&self) -> Invite {
+        Invite {
+            id: InviteId::new_random(),
+            tenant_id: self.tenant.id,
+            email: self.input.email.clone(),
+            role: self.input.role,
+            expires_at: self.now.plus(self.function.invite_lifetime),
+            accepted_at: None,
+            accepted_by_user_id: None,
+            created_at: self.now,
+            updated_at: self.now,
+            invited_by_user_id: self.caller.user_id,
+            email_id: None,
+        }
+    }
+
+    /// External IdP, known user: membership and accepted invite in one transaction.
+    pub async fn add_directly(
+        &self,
+        user: UserId,
+        pending: Option<Invite>,
+    ) -> Result<Option<Invite>, CreateError> {
+        let accepted = |invite: Invite| Invite {
+            role: self.input.role,
+            accepted_at: Some(self.now),
+            accepted_by_user_id: Some(user),
+            updated_at: self.now,
+            invited_by_user_id: self.caller.user_id,
+            ..invite
+        };
+        let invite = accepted(pending.clone().unwrap_or_else(|| self.new_invite()));
+        match self
+            .function
+            .common
+            .store
+            .add_member_with_invite(&invite, user, pending.as_ref(), self.now)
+            .await?
+        {
+            DirectAddOutcome::Added => {
+                tracing::info!(invite_id = %invite.id, "member added directly (external IdP)");
+                Ok(Some(invite))
+            }
+            DirectAddOutcome::AlreadyMember => Err(CreateError::AlreadyMember),
+            DirectAddOutcome::Changed => Ok(None),
+        }
+    }
+
+    /// A pending invite, new or refreshed; emailed unless the tenant has its own IdP.
+    pub async fn store_pending(
+        &self,
+        pending_slot: Option<InviteId>,
+        pending: Option<Invite>,
+    ) -> Result<Option<Invite>, CreateError> {
+        let email_id = (!self.tenant.has_external_idp()).then(EmailId::new_random);
+        let invite = match pending {
+            Some(pending) => {
+                let expires_at = self.now.plus(self.function.invite_lifetime);
+                let refreshed = self
+                    .function
+                    .common
+                    .store
+                    .refresh_pending_invite(
+                        &pending,
+                        self.input.role,
+                        self.caller.user_id,
+                        email_id,
+                        self.now,
+                        expires_at,
+                    )
+                    .await?;
+                match refreshed {
+                    Some(invite) => invite,
+                    None => return Ok(None),
+                }
+            }
+            None => {
+                let invite = Invite {
+                    email_id,
+                    ..self.new_invite()
+                };
+                match self
+                    .function
+                    .common
+                    .store
+                    .insert_pending_invite(&invite, pending_slot)
+                    .await?
+                {
+                    InsertOutcome::Inserted => invite,
+                    InsertOutcome::PendingSlotTaken => return Ok(None),
+                }
+            }
+        };
+        if let Some(email_id) = email_id {
+            self.send_email(&invite, email_id).await?;
+        }
+        Ok(Some(invite))
+    }
+
+    /// Sends the invitation. If SES fails, the invite stays pending without an email id, so
+    /// the list shows no email went out and repeating the request sends it.
+    async fn send_email(&self, invite: &Invite, email_id: EmailId) -> Result<(), CreateError> {
+        let link = self.function.links.link(&invite.id);
+        let invitation = Invitation {
+            to: &invite.email,
+            tenant_name: &self.tenant.name,
+            inviter: &self.caller.email,
+            role: invite.role,
+            link: &link,
+            expires_at: invite.expires_at,
+        };
+        match self.function.mailer.send(&invitation, email_id).await {
+            Ok(message_id) => {
+                tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
+                Ok(())
+            }
+            Err(mail_error) => {
+                let store = &self.function.common.store;
+                if let Err(store_error) = store.clear_email_id(invite.id, email_id).await {
+                    tracing::warn!(
+                        invite_id = %invite.id,
+                        error = %error_chain(&store_error),
+                        "could not clear the email id of an unsent invitation"
+                    );
+                }
+                Err(mail_error.into())
+            }
+        }
+    }
+}

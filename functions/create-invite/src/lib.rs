@@ -1,0 +1,207 @@
+//! `POST /v1/invites`: invite an email into a tenant.
+//!
+//! Shared-IdP tenants get a pending invite and an email. External-IdP tenants add a known user
+//! directly (the invite comes back accepted) or keep a pending invite without email for a user
+//! who has not signed in yet. One pending invite per (tenant, email): inviting again refreshes it.
+//!
+//! `input` parses the body, `draft` writes the invite, `mail` renders and sends the email.
+
+mod draft;
+pub mod input;
+pub mod mail;
+
+use invites_shared::auth::{require_manager, AuthError, NotAManager};
+use invites_shared::aws;
+use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
+use invites_shared::domain::{Clock, Invite, InviteStatus};
+use invites_shared::http::{json_response, ApiError, Invalid};
+use invites_shared::runtime::Function;
+use invites_shared::state::{Common, StartupError};
+use invites_shared::store::{self, StoreError};
+use invites_shared::view::{InviteLinks, InviteResponse};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use draft::Draft;
+use input::{parse_create_invite, CreateInviteInput};
+use mail::{MailError, Mailer};
+
+pub const DEFAULT_INVITE_LIFETIME_HOURS: i64 = 7 * 24;
+
+/// What create-invite reads from its environment.
+#[derive(Clone)]
+pub struct Settings {
+    pub common: CommonSettings,
+    pub links: InviteLinks,
+    /// Verified SES identity the invitation emails come from.
+    pub sender_email: String,
+    /// How long a new or refreshed invite stays pending.
+    pub invite_lifetime: chrono::Duration,
+}
+
+impl FunctionSettings for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+
+    fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
+        let hours = env.number("INVITE_LIFETIME_HOURS", DEFAULT_INVITE_LIFETIME_HOURS)?;
+        if !(1..=24 * 365).contains(&hours) {
+            return Err(ConfigError::Invalid {
+                name: "INVITE_LIFETIME_HOURS",
+                reason: "must be between 1 and 8760".into(),
+            });
+        }
+        Ok(Self {
+            common: CommonSettings::read(env)?,
+            links: InviteLinks::read(env)?,
+            sender_email: env.required("SENDER_EMAIL")?,
+            invite_lifetime: chrono::Duration::hours(hours),
+        })
+    }
+}
+
+/// The function's state, built once per process.
+pub struct CreateInvite {
+    common: Common,
+    mailer: Mailer,
+    links: InviteLinks,
+    invite_lifetime: chrono::Duration,
+}
+
+impl CreateInvite {
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let (settings, sdk) = config::load::<Settings>().await?;
+        Self::new(
+            settings,
+            aws::dynamodb_client(&sdk),
+            mail::ses_client(&sdk),
+            Clock::system(),
+        )
+    }
+
+    pub fn new(
+        settings: Settings,
+        dynamodb: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_ses::Client,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
+        Ok(Self {
+            common: Common::new(&settings.common, dynamodb, clock)?,
+            mailer: Mailer::new(ses, settings.sender_email),
+            links: settings.links,
+            invite_lifetime: settings.invite_lifetime,
+        })
+    }
+}
+
+/// Everything create-invite can answer other than 201.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Unauthenticated(#[from] AuthError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    NotAManager(#[from] NotAManager),
+    #[error("Only an owner can invite an owner")]
+    OwnerOnly,
+    #[error("Tenant not found")]
+    TenantNotFound,
+    #[error("User is already a member of this tenant")]
+    AlreadyMember,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl From<CreateError> for ApiError {
+    fn from(error: CreateError) -> Self {
+        match error {
+            CreateError::Unauthenticated(e) => e.into(),
+            CreateError::Invalid(e) => e.into(),
+            CreateError::NotAManager(e) => e.into(),
+            e @ CreateError::OwnerOnly => ApiError::Forbidden(e.to_string()),
+            e @ CreateError::TenantNotFound => ApiError::NotFound(e.to_string()),
+            e @ CreateError::AlreadyMember => ApiError::Conflict(e.to_string()),
+            CreateError::Store(e) => e.into(),
+            CreateError::Mail(MailError::Unavailable(cause)) => ApiError::DependencyUnavailable {
+                detail: "The invitation email could not be sent because the email service is \
+                         unavailable. The invite is saved; repeat the same request to send it again.",
+                cause,
+            },
+            CreateError::Mail(MailError::Rejected(cause)) => ApiError::DependencyRefused {
+                detail: "The email service refused the invitation email. The invite is saved; \
+                         check the address and repeat the same request to send it again.",
+                cause,
+            },
+        }
+    }
+}
+
+impl Function for CreateInvite {
+    const NAME: &'static str = "create-invite";
+    type Error = CreateError;
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    async fn handle(&self, req: Request) -> Result<Response<Body>, CreateError> {
+        let caller = self.common.verifier.authenticate(req.headers())?;
+        let input = parse_create_invite(req.headers(), req.body())?;
+        let invite = self.create(&caller, &input).await?;
+        let body = InviteResponse::new(&invite, &self.links, self.common.clock.now());
+        Ok(json_response(StatusCode::CREATED, &body))
+    }
+}
+
+impl CreateInvite {
+    /// Reads what the decision needs, decides, writes; reads again if a concurrent request
+    /// changed the items in between, for as long as the request's budget allows.
+    async fn create(
+        &self,
+        caller: &invites_shared::auth::Caller,
+        input: &CreateInviteInput,
+    ) -> Result<Invite, CreateError> {
+        let store = &self.common.store;
+        loop {
+            let now = self.common.clock.now();
+            let context = store
+                .load_create_context(input.tenant_id, caller.user_id, &input.email)
+                .await?;
+            let role = require_manager(context.caller_role)?;
+            if !role.can_grant(input.role) {
+                return Err(CreateError::OwnerOnly);
+            }
+            let tenant = context.tenant.ok_or(CreateError::TenantNotFound)?;
+            let invitee = store
+                .load_invitee_state(tenant.id, context.invitee_user_id, context.pending_slot)
+                .await?;
+            if invitee.is_member {
+                return Err(CreateError::AlreadyMember);
+            }
+            let pending = invitee
+                .pending_slot_invite
+                .filter(|invite| invite.status(now) == InviteStatus::Pending);
+            let draft = Draft {
+                function: self,
+                caller,
+                input,
+                tenant: &tenant,
+                now,
+            };
+            let done = match context.invitee_user_id {
+                Some(user) if tenant.has_external_idp() => {
+                    draft.add_directly(user, pending).await?
+                }
+                _ => draft.store_pending(context.pending_slot, pending).await?,
+            };
+            if let Some(invite) = done {
+                return Ok(invite);
+            }
+            store::pause_before_retry().await?;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The four functions in one process, as the local server and the tests run them.
+
+use std::time::Duration;
+
+use accept_invite::AcceptInvite;
+use create_invite::CreateInvite;
+use delete_invite::DeleteInvite;
+use invites_shared::aws;
+use invites_shared::config::{AwsClientConfig, Env, FunctionSettings};
+use invites_shared::domain::Clock;
+use invites_shared::runtime::{self, DEFAULT_TIMEOUT};
+use invites_shared::state::StartupError;
+use lambda_http::{Body, Request, Response};
+use list_invites::ListInvites;
+
+use crate::routes::Endpoint;
+
+/// The SDK clients the functions share in the local process.
+#[derive(Clone)]
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub ses: aws_sdk_ses::Client,
+}
+
+impl Clients {
+    /// Clients configured from the standard AWS variables, as the functions configure theirs.
+    pub async fn from_env() -> Self {
+        let sdk = aws::load_sdk_config(&AwsClientConfig::default()).await;
+        Self {
+            dynamodb: aws::dynamodb_client(&sdk),
+            ses: create_invite::mail::ses_client(&sdk),
+        }
+    }
+}
+
+/// Each function's state, read from one environment.
+pub struct LocalApp {
+    pub create: CreateInvite,
+    pub list: ListInvites,
+    pub accept: AcceptInvite,
+    pub delete: DeleteInvite,
+    /// What Lambda's timeout is in AWS: the deadline each request gets.
+    pub request_timeout: Duration,
+}
+
+impl LocalApp {
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let env = Env::process();
+        Self::build(&env, Clients::from_env().await, Clock::system())
+    }
+
+    /// Each function reads its own settings from `env`, as in its own Lambda.
+    pub fn build<L: Fn(&str) -> Option<String>>(
+        env: &Env<L>,
+        clients: Clients,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
+        Ok(Self {
+            create: CreateInvite::new(
+                create_invite::Settings::read(env)?,
+                clients.dynamodb.clone(),
+                clients.ses,
+                clock,
+            )?,
+            list: ListInvites::new(
+                list_invites::Settings::read(env)?,
+                clients.dynamodb.clone(),
+                clock,
+            )?,
+            accept: AcceptInvite::new(
+                accept_invite::Settings::read(env)?,
+                clients.dynamodb.clone(),
+                clock,
+            )?,
+            delete: DeleteInvite::new(
+                delete_invite::Settings::read(env)?,
+                clients.dynamodb,
+                clock,
+            )?,
+            request_timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// Runs `req` through the function serving `endpoint`, with the per-request wrapper.
+    pub async fn handle(&self, endpoint: Endpoint, req: Request) -> Response<Body> {
+        match endpoint {
+            Endpoint::CreateInvite => runtime::serve(&self.create, req).await,
+            Endpoint::ListInvites => runtime::serve(&self.list, req).await,
+            Endpoint::AcceptInvite => runtime::serve(&self.accept, req).await,
+            Endpoint::DeleteInvite => runtime::serve(&self.delete, req).await,
+        }
+    }
+}
+
+impl LocalApp {
+    /// The largest body any function accepts: the server reads no more than that.
+    pub fn max_body_bytes(&self) -> usize {
+        use invites_shared::runtime::Function;
+        [
+            self.create.common().max_body_bytes,
+            self.list.common().max_body_bytes,
+            self.accept.common().max_body_bytes,
+            self.delete.common().max_body_bytes,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default()
+    }
+}

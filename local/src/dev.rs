@@ -1,0 +1,155 @@
+//! Dev commands' logic: tenants, users, memberships and tokens, against the configured table.
+
+use chrono::Utc;
+use invites_shared::auth::Claims;
+use invites_shared::config::AuthConfig;
+use invites_shared::domain::{
+    EmailAddress, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, User, UserId,
+};
+use invites_shared::store::{Store, StoreError};
+
+/// Errors of the dev commands: store failures, or a request the data cannot satisfy.
+pub type DevError = crate::Error;
+
+/// A user access token as the platform issues them, signed with the configured HS256 secret
+/// and carrying the configured issuer and audience.
+pub fn mint_token(
+    auth: &AuthConfig,
+    user: UserId,
+    email: &EmailAddress,
+    tenant: TenantId,
+    ttl: chrono::Duration,
+) -> Result<String, DevError> {
+    let secret = auth
+        .hs256_secret
+        .as_deref()
+        .ok_or("JWT_HS256_SECRET is not set")?;
+    let mut claims = Claims::new(user, email, tenant, Utc::now().timestamp(), ttl);
+    claims.iss = auth.issuer.clone();
+    claims.aud = auth.audience.clone();
+    Ok(claims.mint_hs256(secret))
+}
+
+pub async fn create_tenant(
+    store: &Store,
+    id: Option<TenantId>,
+    name: &str,
+    idp_config: Option<serde_json::Value>,
+) -> Result<Tenant, StoreError> {
+    let tenant = Tenant {
+        id: id.unwrap_or_else(TenantId::new_random),
+        name: name.to_owned(),
+        idp_config,
+    };
+    store.put_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+/// Creates a user, or returns the one that already has this email.
+pub async fn create_user(
+    store: &Store,
+    id: Option<UserId>,
+    email: EmailAddress,
+) -> Result<User, DevError> {
+    let user = User {
+        id: id.unwrap_or_else(UserId::new_random),
+        email,
+    };
+    if store.create_user(&user).await? {
+        return Ok(user);
+    }
+    // Not created: either the email has a user already (return it), or the id is taken by a
+    // user with another email.
+    let existing = store
+        .find_user_id_by_email(&user.email)
+        .await?
+        .ok_or_else(|| format!("user id {} already belongs to another email", user.id))?;
+    Ok(User {
+        id: existing,
+        email: user.email,
+    })
+}
+
+pub async fn add_member(
+    store: &Store,
+    tenant: TenantId,
+    user: UserId,
+    role: Role,
+) -> Result<Membership, StoreError> {
+    let membership = Membership {
+        tenant_id: tenant,
+        user_id: user,
+        role,
+    };
+    store
+        .put_membership(&membership, invites_shared::domain::Clock::system().now())
+        .await?;
+    Ok(membership)
+}
+
+/// Fixed ids of the demo data: the one source of them (the events in `events/` are generated
+/// from these by `invites-local make-events`).
+pub mod demo_ids {
+    use uuid::{uuid, Uuid};
+    pub const TENANT: Uuid = uuid!("00000000-0000-4000-8000-00000000d001");
+    pub const ADMIN: Uuid = uuid!("00000000-0000-4000-8000-00000000a001");
+    pub const INVITEE: Uuid = uuid!("00000000-0000-4000-8000-00000000b001");
+    pub const INVITE: Uuid = uuid!("00000000-0000-4000-8000-00000000e001");
+    pub const ADMIN_EMAIL: &str = "admin@demo.example.com";
+    pub const INVITEE_EMAIL: &str = "invitee@demo.example.com";
+}
+
+/// What `seed_demo` made.
+pub struct Demo {
+    pub tenant: Tenant,
+    pub admin: User,
+    pub invitee: User,
+    pub invite_id: InviteId,
+}
+
+/// The demo tenant (shared IdP) with an ADMIN, and a pending invite (no email sent) for an
+/// invitee who has an account. Idempotent: running it again keeps what exists.
+pub async fn seed_demo(
+    store: &Store,
+    now: Timestamp,
+    lifetime: chrono::Duration,
+) -> Result<Demo, DevError> {
+    let email = |raw: &str| EmailAddress::parse(raw).expect("demo emails are valid");
+    let tenant = create_tenant(store, Some(demo_ids::TENANT.into()), "Demo Tenant", None).await?;
+    let admin = create_user(
+        store,
+        Some(demo_ids::ADMIN.into()),
+        email(demo_ids::ADMIN_EMAIL),
+    )
+    .await?;
+    add_member(store, tenant.id, admin.id, Role::Admin).await?;
+    let invitee = create_user(
+        store,
+        Some(demo_ids::INVITEE.into()),
+        email(demo_ids::INVITEE_EMAIL),
+    )
+    .await?;
+    let invite_id = InviteId::from(demo_ids::INVITE);
+    if store.get_invite(invite_id).await?.is_none() {
+        let invite = Invite {
+            id: invite_id,
+            tenant_id: tenant.id,
+            email: invitee.email.clone(),
+            role: Role::User,
+            expires_at: now.plus(lifetime),
+            accepted_at: None,
+            accepted_by_user_id: None,
+            created_at: now,
+            updated_at: now,
+            invited_by_user_id: admin.id,
+            email_id: None,
+        };
+        store.insert_pending_invite(&invite, None).await?;
+    }
+    Ok(Demo {
+        tenant,
+        admin,
+        invitee,
+        invite_id,
+    })
+}

@@ -1,0 +1,16 @@
+#![recursion_limit = "256"]
+
+//! Local tooling for the Invites API: the HTTP server that serves the four function
+//! libraries on `localhost` with the template's routes, table creation from `template.yaml`,
+//! the API Gateway events of `events/`, and the dev commands that seed tenants, users and
+//! memberships and mint tokens. Nothing here is deployed.
+
+pub mod app;
+pub mod dev;
+pub mod docs;
+pub mod events;
+pub mod routes;
+pub mod server;
+pub mod template;
+
+pub use invites_shared::BoxError as Error;

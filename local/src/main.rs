@@ -1,0 +1,229 @@
+//! `invites-local`: serve the API locally, create the table from `template.yaml`, and seed
+//! tenants, users, memberships and tokens. Every command but `serve` prints one JSON object.
+//!
+//! Configuration comes from the same environment variables as the Lambda functions
+//! (`TABLE_NAME`, `JWT_HS256_SECRET`, `AWS_ENDPOINT_URL_DYNAMODB`, …); see README.md.
+//! `make-events` needs none: it writes `events/` from the demo ids and `events/env.json`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use invites_local::app::{Clients, LocalApp};
+use invites_local::{dev, events, server, template, Error};
+use invites_shared::config::{AuthConfig, Env};
+use invites_shared::domain::{Clock, EmailAddress, Role, TenantId};
+use invites_shared::store::Store;
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(about = "Local server and dev tools of the Invites API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the four endpoints over HTTP.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        addr: SocketAddr,
+    },
+    /// Create the DynamoDB table (TABLE_NAME) as template.yaml defines it.
+    CreateTable {
+        #[arg(long, default_value = template::TEMPLATE_FILE)]
+        template: PathBuf,
+    },
+    /// Create or update a tenant.
+    CreateTenant {
+        #[arg(long)]
+        name: String,
+        /// JSON identity-provider configuration: makes it an external-IdP tenant.
+        #[arg(long)]
+        idp_config: Option<String>,
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Create a user (or return the existing user with that email).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Add a user to a tenant with a role, or change their role.
+    AddMember {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// USER, ADMIN or OWNER.
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove a user from a tenant.
+    RemoveMember {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        user: uuid::Uuid,
+    },
+    /// Mint an HS256 user access token (JWT_HS256_SECRET).
+    Token {
+        #[arg(long)]
+        user: uuid::Uuid,
+        #[arg(long)]
+        email: String,
+        /// The user's current tenant.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long, default_value_t = 12)]
+        ttl_hours: i64,
+    },
+    /// Create the demo tenant with an admin, an invitee and a pending invite for them (fixed
+    /// ids, used by events/), and print tokens for both.
+    SeedDemo,
+    /// Write the API Gateway events of events/ (for `sam local invoke -e`) from the demo ids,
+    /// with tokens signed by the secret in events/env.json.
+    MakeEvents {
+        #[arg(long, default_value = "events")]
+        dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "invites-local: {}",
+                invites_shared::http::error_chain(error.as_ref())
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn email(raw: &str) -> Result<EmailAddress, Error> {
+    EmailAddress::parse(raw).map_err(|e| format!("invalid email {raw:?}: {e}").into())
+}
+
+fn print(value: serde_json::Value) {
+    println!("{value}");
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Serve { addr } => return serve(addr).await,
+        Command::MakeEvents { dir } => return make_events(&dir),
+        _ => {}
+    }
+    let env = Env::process();
+    let store = Store::new(
+        Clients::from_env().await.dynamodb,
+        env.required("TABLE_NAME")?,
+    );
+    let auth = || AuthConfig::read(&env);
+    let day = |hours: i64| chrono::Duration::hours(hours);
+    match command {
+        Command::Serve { .. } | Command::MakeEvents { .. } => unreachable!("handled above"),
+        Command::CreateTable { template: path } => {
+            let definition = template::load_table_definition(&path)?;
+            let created =
+                template::create_table(store.client(), store.table_name(), &definition).await?;
+            print(json!({ "table": store.table_name(), "created": created }));
+        }
+        Command::CreateTenant {
+            name,
+            idp_config,
+            id,
+        } => {
+            let idp_config = idp_config
+                .map(|raw| serde_json::from_str(&raw))
+                .transpose()?;
+            let tenant =
+                dev::create_tenant(&store, id.map(TenantId::from), &name, idp_config).await?;
+            print(json!({ "id": tenant.id, "name": tenant.name, "idp_config": tenant.idp_config }));
+        }
+        Command::CreateUser { email: raw, id } => {
+            let user = dev::create_user(&store, id.map(Into::into), email(&raw)?).await?;
+            print(json!(user));
+        }
+        Command::AddMember { tenant, user, role } => {
+            let role = Role::parse(&role).ok_or("role must be USER, ADMIN or OWNER")?;
+            let membership = dev::add_member(&store, tenant.into(), user.into(), role).await?;
+            print(json!(membership));
+        }
+        Command::RemoveMember { tenant, user } => {
+            store.remove_membership(tenant.into(), user.into()).await?;
+            print(json!({ "tenant_id": tenant, "user_id": user, "removed": true }));
+        }
+        Command::Token {
+            user,
+            email: raw,
+            tenant,
+            ttl_hours,
+        } => {
+            let token = dev::mint_token(
+                &auth()?,
+                user.into(),
+                &email(&raw)?,
+                tenant.into(),
+                day(ttl_hours),
+            )?;
+            print(json!({ "token": token }));
+        }
+        Command::SeedDemo => {
+            let lifetime = env.number(
+                "INVITE_LIFETIME_HOURS",
+                create_invite::DEFAULT_INVITE_LIFETIME_HOURS,
+            )?;
+            let demo = dev::seed_demo(&store, Clock::system().now(), day(lifetime)).await?;
+            let auth = auth()?;
+            let token = |user: &invites_shared::domain::User| {
+                dev::mint_token(&auth, user.id, &user.email, demo.tenant.id, day(12))
+            };
+            print(json!({
+                "tenant_id": demo.tenant.id,
+                "admin_user_id": demo.admin.id,
+                "admin_email": demo.admin.email,
+                "token": token(&demo.admin)?,
+                "invitee_user_id": demo.invitee.id,
+                "invitee_email": demo.invitee.email,
+                "invitee_token": token(&demo.invitee)?,
+                "demo_invite_id": demo.invite_id,
+            }));
+        }
+    }
+    Ok(())
+}
+
+async fn serve(addr: SocketAddr) -> Result<(), Error> {
+    invites_shared::telemetry::init();
+    let app = LocalApp::from_env().await?;
+    let (bound, task) = server::spawn(addr, std::sync::Arc::new(app)).await?;
+    tracing::info!(%bound, "Invites API listening");
+    eprintln!("Invites API listening on http://{bound}");
+    tokio::select! {
+        result = task => result??,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+fn make_events(dir: &std::path::Path) -> Result<(), Error> {
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("env.json"))?)?;
+    let secret = env["Parameters"]["JWT_HS256_SECRET"]
+        .as_str()
+        .ok_or("events/env.json has no Parameters.JWT_HS256_SECRET")?;
+    for (name, event) in events::demo_events(secret.as_bytes()) {
+        std::fs::write(dir.join(name), serde_json::to_string_pretty(&event)? + "\n")?;
+        print(json!({ "written": dir.join(name) }));
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Domain types. Each is parsed once at the edge and cannot hold an invalid value afterwards.
+
+mod directory;
+mod email;
+mod ids;
+mod invite;
+mod list_query;
+mod role;
+mod time;
+
+pub use directory::{Membership, Tenant, User};
+pub use email::{EmailAddress, InvalidEmail, MAX_EMAIL_LEN};
+pub use ids::{EmailId, InviteId, TenantId, UserId};
+pub use invite::{Invite, InviteStatus};
+pub use list_query::{
+    InviteListQuery, SortDirection, SortField, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+};
+pub use role::Role;
+pub use time::{Clock, Timestamp};

@@ -1,0 +1,102 @@
+//! The per-request wrapper every function runs its handler in, and the Lambda entry point.
+//!
+//! A function is a state type implementing [`Function`]; its `main` is
+//! `runtime::run(State::from_env)`, which names the handler statically. The local server
+//! and the tests call [`serve`] with the same state types.
+
+use std::future::Future;
+use std::time::Duration;
+
+use lambda_http::{service_fn, Body, Request, RequestExt, Response};
+use tracing::Instrument;
+
+use crate::budget;
+use crate::http::{ensure_body_within, error_chain, ApiError};
+use crate::metrics;
+use crate::state::{Common, StartupError};
+
+/// The timeout a request gets when its context carries no deadline (the template's).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One endpoint: its state, and what it does with a request.
+pub trait Function: Send + Sync {
+    /// The function's name in logs (its binary's name).
+    const NAME: &'static str;
+    /// The function's own error type, with its own messages.
+    type Error: Into<ApiError> + Send;
+
+    fn common(&self) -> &Common;
+
+    fn handle(
+        &self,
+        req: Request,
+    ) -> impl Future<Output = Result<Response<Body>, Self::Error>> + Send;
+}
+
+/// Handles one request: never fails, errors become their HTTP answers. Opens the request's
+/// log span, meters its AWS cost, refuses oversized bodies and holds it to its deadline.
+pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
+    let context = req.lambda_context_ref();
+    let request_id = context.map(|c| c.request_id.clone()).unwrap_or_default();
+    let timeout = context
+        .map(|c| time_until(c.deadline))
+        .filter(|left| !left.is_zero())
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let span = tracing::info_span!("request", request_id = %request_id, function = F::NAME);
+    async move {
+        let started = std::time::Instant::now();
+        let deadline = budget::deadline_after(timeout);
+        let (result, usage) = metrics::measure(budget::within(deadline, async {
+            ensure_body_within(req.body(), function.common().max_body_bytes)?;
+            function.handle(req).await.map_err(Into::into)
+        }))
+        .await;
+        let response = result
+            .unwrap_or_else(|exhausted| Err(exhausted.into()))
+            .unwrap_or_else(ApiError::into_response);
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            dependency_us = usage.dependency_time.as_micros() as u64,
+            aws_calls = usage.aws_calls,
+            read_units = usage.read_units,
+            write_units = usage.write_units,
+            "request handled"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// Time from now until `deadline_ms` (milliseconds since the Unix epoch); zero if past or unset.
+fn time_until(deadline_ms: u64) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_millis(deadline_ms).saturating_sub(now)
+}
+
+/// The Lambda entry point: builds the state once, opens the DynamoDB connection during init,
+/// then serves invocations with `F`'s handler.
+pub async fn run<F, Init, Fut>(init: Init) -> Result<(), lambda_http::Error>
+where
+    F: Function,
+    Init: FnOnce() -> Fut,
+    Fut: Future<Output = Result<F, StartupError>>,
+{
+    crate::telemetry::init();
+    let function = init().await.inspect_err(|error| {
+        tracing::error!(function = F::NAME, error = %error_chain(error), "cannot start");
+    })?;
+    // Paying the TLS handshake during init keeps it off the first request. Not fatal: the
+    // first request retries the connection anyway.
+    if let Err(error) = function.common().store.warm_up().await {
+        tracing::warn!(error = %error_chain(&error), "DynamoDB warm-up failed");
+    }
+    let function = &function;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, std::convert::Infallible>(serve(function, req).await)
+    }))
+    .await
+}

@@ -1,0 +1,267 @@
+//! What create-invite reads and writes: its context in two batch reads, then a pending
+//! invite inserted or refreshed, or (external IdP) a member added with an accepted invite.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
+
+use super::items::*;
+use super::keys::*;
+use super::{classify, item_sk, Store, StoreError};
+use crate::domain::{
+    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
+};
+
+/// Everything create-invite must know before it writes, read in one round trip.
+#[derive(Debug, Clone)]
+pub struct CreateContext {
+    pub tenant: Option<Tenant>,
+    pub caller_role: Option<Role>,
+    pub invitee_user_id: Option<UserId>,
+    pub pending_slot: Option<InviteId>,
+}
+
+/// The invitee's standing in the tenant, read in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct InviteeState {
+    pub is_member: bool,
+    /// The invite the tenant's pending slot for this email points to, if any.
+    pub pending_slot_invite: Option<Invite>,
+}
+
+#[derive(Debug)]
+pub enum InsertOutcome {
+    Inserted,
+    /// Another request took the pending slot first.
+    PendingSlotTaken,
+}
+
+#[derive(Debug)]
+pub enum DirectAddOutcome {
+    Added,
+    AlreadyMember,
+    /// The pending invite changed underneath; read again.
+    Changed,
+}
+
+impl Store {
+    /// Tenant, caller's role, invitee's user id and pending slot, in one round trip.
+    pub async fn load_create_context(
+        &self,
+        tenant: TenantId,
+        caller: UserId,
+        invitee: &EmailAddress,
+    ) -> Result<CreateContext, StoreError> {
+        let found = self
+            .batch_get(vec![
+                key(tenant_pk(tenant), TENANT_SK),
+                key(tenant_pk(tenant), member_sk(caller)),
+                key(user_email_pk(invitee), USER_EMAIL_SK),
+                key(tenant_pk(tenant), pending_slot_sk(invitee)),
+            ])
+            .await?;
+        let mut context = CreateContext {
+            tenant: None,
+            caller_role: None,
+            invitee_user_id: None,
+            pending_slot: None,
+        };
+        let member_key = member_sk(caller);
+        let pending_slot_key = pending_slot_sk(invitee);
+        for item in &found {
+            match item_sk(item) {
+                Some(TENANT_SK) => context.tenant = Some(tenant_from_item(item)?),
+                Some(USER_EMAIL_SK) => {
+                    context.invitee_user_id = Some(user_id_from_email_slot(item)?)
+                }
+                Some(sk) if sk == member_key => {
+                    context.caller_role = Some(membership_from_item(item)?.role)
+                }
+                Some(sk) if sk == pending_slot_key => {
+                    context.pending_slot = Some(invite_id_from_pending_slot(item)?)
+                }
+                _ => {}
+            }
+        }
+        Ok(context)
+    }
+
+    /// Whether the invitee is a member, and the invite their pending slot points to.
+    pub async fn load_invitee_state(
+        &self,
+        tenant: TenantId,
+        invitee: Option<UserId>,
+        pending_slot_invite: Option<InviteId>,
+    ) -> Result<InviteeState, StoreError> {
+        let mut keys = Vec::new();
+        if let Some(user) = invitee {
+            keys.push(key(tenant_pk(tenant), member_sk(user)));
+        }
+        if let Some(invite) = pending_slot_invite {
+            keys.push(key(invite_pk(invite), INVITE_SK));
+        }
+        let mut state = InviteeState::default();
+        for item in self.batch_get(keys).await? {
+            match item_sk(&item) {
+                Some(INVITE_SK) => state.pending_slot_invite = Some(invite_from_item(&item)?),
+                Some(_) => state.is_member = true,
+                None => {}
+            }
+        }
+        Ok(state)
+    }
+
+    /// Stores a new pending invite and points the tenant's pending slot at it. `replacing` is
+    /// the invite the slot pointed to when it was read (an expired one), or `None` if empty.
+    pub async fn insert_pending_invite(
+        &self,
+        invite: &Invite,
+        pending_slot: Option<InviteId>,
+    ) -> Result<InsertOutcome, StoreError> {
+        let pending_slot_put = match pending_slot {
+            None => self.put(pending_slot_item(invite), "attribute_not_exists(pk)"),
+            Some(previous) => self.put_with(
+                pending_slot_item(invite),
+                "invite_id = :previous",
+                &[(":previous", previous.to_string())],
+            ),
+        };
+        let items = vec![
+            TransactWriteItem::builder().put(pending_slot_put).build(),
+            TransactWriteItem::builder()
+                .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
+                .build(),
+            self.count_change(invite.tenant_id, 1, 0),
+        ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(InsertOutcome::Inserted),
+            Err(cancelled) if cancelled.failed(0) => Ok(InsertOutcome::PendingSlotTaken),
+            Err(cancelled) => Err(StoreError::Failed(
+                format!("insert invite cancelled: {:?}", cancelled.0).into(),
+            )),
+        }
+    }
+
+    /// Gives a still-pending invite a new role, expiry, inviter and email id. `None` when it
+    /// is no longer pending.
+    pub async fn refresh_pending_invite(
+        &self,
+        invite: &Invite,
+        role: Role,
+        invited_by: UserId,
+        email_id: Option<EmailId>,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<Option<Invite>, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
+            )
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .expression_attribute_values(":role", s(role.as_str()))
+            .expression_attribute_values(":inviter", s(invited_by.to_string()))
+            .expression_attribute_values(":updated", s(now.to_rfc3339()))
+            .expression_attribute_values(":expires", s(expires_at.to_rfc3339()))
+            .expression_attribute_values(":updated_sk", s(time_sk(now, invite.id)))
+            .expression_attribute_values(":expires_sk", s(time_sk(expires_at, invite.id)))
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_names("#updated_sk", UPDATED_SK)
+            .expression_attribute_names("#expires_sk", EXPIRES_SK)
+            .return_values(ReturnValue::AllNew);
+        let set = "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
+                   expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk";
+        update = match email_id {
+            Some(email_id) => update
+                .update_expression(format!("{set}, email_id = :email_id"))
+                .expression_attribute_values(":email_id", s(email_id.to_string())),
+            None => update.update_expression(set),
+        };
+        match update.send().await {
+            Ok(output) => output.attributes.as_ref().map(invite_from_item).transpose(),
+            Err(SdkError::ServiceError(context))
+                if context.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(None)
+            }
+            Err(other) => Err(classify(other)),
+        }
+    }
+
+    /// Undoes the email id recorded for an email that could not be sent, so the invite shows
+    /// that no email went out. Does nothing if a later request recorded another one.
+    pub async fn clear_email_id(
+        &self,
+        invite: InviteId,
+        email_id: EmailId,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(invite_pk(invite), INVITE_SK)))
+            .update_expression("REMOVE email_id")
+            .condition_expression("email_id = :email_id")
+            .expression_attribute_values(":email_id", s(email_id.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(context))
+                if context.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(())
+            }
+            Err(other) => Err(classify(other)),
+        }
+    }
+
+    /// External-IdP direct add: the membership and the accepted `invite` are written together.
+    /// `pending` is the pending invite being turned into `invite` (same id), if there is one.
+    pub async fn add_member_with_invite(
+        &self,
+        invite: &Invite,
+        member: UserId,
+        pending: Option<&Invite>,
+        now: Timestamp,
+    ) -> Result<DirectAddOutcome, StoreError> {
+        let membership = Membership {
+            tenant_id: invite.tenant_id,
+            user_id: member,
+            role: invite.role,
+        };
+        let mut items = vec![TransactWriteItem::builder()
+            .put(self.put(
+                membership_to_item(&membership, now),
+                "attribute_not_exists(pk)",
+            ))
+            .build()];
+        match pending {
+            None => {
+                items.push(
+                    TransactWriteItem::builder()
+                        .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
+                        .build(),
+                );
+                items.push(self.count_change(invite.tenant_id, 1, 1));
+            }
+            Some(pending) => {
+                let put = self.put_with(
+                    invite_to_item(invite),
+                    "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
+                    &[(":now", now.to_rfc3339())],
+                );
+                items.push(TransactWriteItem::builder().put(put).build());
+                items.push(self.count_change(invite.tenant_id, 0, 1));
+                items.push(self.release_pending_slot(pending));
+            }
+        }
+        match self.transact(items).await? {
+            Ok(()) => Ok(DirectAddOutcome::Added),
+            Err(cancelled) if cancelled.failed(0) => Ok(DirectAddOutcome::AlreadyMember),
+            Err(_) => Ok(DirectAddOutcome::Changed),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! SDK plumbing shared by the use cases: error classification, consistent batch reads,
+//! transactions retried on conflicts, and the write items several use cases build.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+
+use super::items::*;
+use super::keys::*;
+use super::{Store, StoreError};
+use crate::aws::is_transient;
+use crate::budget;
+use crate::domain::{Invite, TenantId};
+
+type HttpResponse = aws_sdk_dynamodb::config::http::HttpResponse;
+
+pub(super) fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if is_transient(&error) {
+        StoreError::Unavailable(Box::new(error))
+    } else {
+        StoreError::Failed(Box::new(error))
+    }
+}
+
+/// Why a transaction was cancelled: one DynamoDB reason code per item, in order.
+#[derive(Debug)]
+pub(super) struct Cancelled(pub Vec<String>);
+
+impl Cancelled {
+    pub fn failed(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .is_some_and(|code| code == "ConditionalCheckFailed")
+    }
+}
+
+impl Store {
+    /// Consistent reads of up to 100 keys; unprocessed keys are asked for again.
+    pub(super) async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        let mut pending = keys;
+        for attempt in 0u32.. {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                budget::retry_pause().await?;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Failed(Box::new(e)))?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(classify)?;
+            if let Some(mut responses) = output.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut unprocessed| unprocessed.remove(&self.table))
+                .map(|keys_and_attributes| keys_and_attributes.keys)
+                .unwrap_or_default();
+        }
+        Ok(found)
+    }
+
+    /// Runs a transaction, trying again while it is cancelled only by concurrent ones.
+    pub(super) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Cancelled>, StoreError> {
+        for attempt in 0u32.. {
+            if attempt > 0 {
+                budget::retry_pause().await?;
+            }
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(Ok(())),
+                Err(error) => error,
+            };
+            match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    let codes: Vec<String> = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|reason| reason.code().unwrap_or("None").to_owned())
+                        .collect();
+                    // Only cancellations caused by concurrent transactions are worth retrying.
+                    let conflicted = codes
+                        .iter()
+                        .any(|code| code == "TransactionConflict" || code == "ThrottlingError");
+                    let condition_failed =
+                        codes.iter().any(|code| code == "ConditionalCheckFailed");
+                    if condition_failed || !conflicted {
+                        return Ok(Err(Cancelled(codes)));
+                    }
+                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {}
+                _ => return Err(classify(error)),
+            }
+        }
+        unreachable!("the loop only ends by returning")
+    }
+
+    pub(super) fn put(&self, item: Item, condition: &str) -> Put {
+        self.put_with(item, condition, &[])
+    }
+
+    pub(super) fn put_with(&self, item: Item, condition: &str, values: &[(&str, String)]) -> Put {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, s(value.clone()));
+        }
+        put.build().expect("table, item and condition are set")
+    }
+
+    /// Adds `invites` and `accepted` to the tenant's counters; fails if the tenant is gone.
+    pub(super) fn count_change(
+        &self,
+        tenant: TenantId,
+        invites: i64,
+        accepted: i64,
+    ) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #total :total, #accepted :accepted")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#total", INVITE_COUNT)
+            .expression_attribute_names("#accepted", ACCEPTED_COUNT)
+            .expression_attribute_values(":total", n(invites))
+            .expression_attribute_values(":accepted", n(accepted))
+            .build()
+            .expect("key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Removes the tenant's pending slot for `invite`, unless it already points elsewhere.
+    pub(super) fn release_pending_slot(&self, invite: &Invite) -> TransactWriteItem {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                tenant_pk(invite.tenant_id),
+                pending_slot_sk(&invite.email),
+            )))
+            .condition_expression("attribute_not_exists(pk) OR invite_id = :invite")
+            .expression_attribute_values(":invite", s(invite.id.to_string()))
+            .build()
+            .expect("key is set");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+}
