@@ -40,7 +40,13 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
     report
         .md
         .push_str("answer of the first invocation, its DynamoDB (and SES) requests included.\n\n");
-    report.md.push_str("| function | init median / p90 ms | init ÷ hello-world | first response median / p90 ms | first response ÷ hello-world |\n|---|---|---:|---|---:|\n");
+    let baseline = args.baseline_results()?;
+    if let Some((name, _)) = &baseline {
+        report.md.push_str(&format!(
+            "Before: the medians of the baseline run `{name}`, same harness and machine.\n\n"
+        ));
+    }
+    report.md.push_str("| function | init median / p90 ms | init ÷ hello-world | first response median / p90 ms | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---|\n");
     for function in FUNCTIONS {
         let (c, i) = (
             sorted(cold[function].clone()),
@@ -52,8 +58,17 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
             percentile(&i, 50.0),
             percentile(&i, 90.0),
         );
+        let before = baseline
+            .as_ref()
+            .map(|(_, results)| &results["cold_start_ms"][function])
+            .filter(|previous| !previous.is_null())
+            .map(|previous| {
+                let median = |phase: &str| previous[phase]["median"].as_f64().unwrap_or(f64::NAN);
+                format!("{:.1} / {:.1}", median("init"), median("first_response"))
+            })
+            .unwrap_or_else(|| "–".to_owned());
         report.md.push_str(&format!(
-            "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× |\n",
+            "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× | {before} |\n",
             i50 / hello_init,
             c50 / hello_cold
         ));

@@ -45,6 +45,21 @@ pub struct Args {
     /// Result tables (Markdown).
     #[arg(long)]
     markdown: PathBuf,
+    /// An earlier run's raw results, shown beside this run's figures.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+}
+
+impl Args {
+    /// The baseline's file name and results, if one was given.
+    fn baseline_results(&self) -> Result<Option<(String, Value)>, Error> {
+        let Some(path) = &self.baseline else {
+            return Ok(None);
+        };
+        let results = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        Ok(Some((name.into_owned(), results)))
+    }
 }
 
 /// What the sections write: Markdown tables and the raw results.
