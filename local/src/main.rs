@@ -128,7 +128,7 @@ async fn run(command: Command) -> Result<(), Error> {
         env.required("TABLE_NAME")?,
     );
     let auth = || AuthConfig::read(&env);
-    let day = |hours: i64| chrono::Duration::hours(hours);
+    let hours = chrono::Duration::hours;
     match command {
         Command::Serve { .. } | Command::MakeEvents { .. } => unreachable!("handled above"),
         Command::CreateTable { template: path } => {
@@ -173,7 +173,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 user.into(),
                 &email(&raw)?,
                 tenant.into(),
-                day(ttl_hours),
+                hours(ttl_hours),
             )?;
             print(json!({ "token": token }));
         }
@@ -182,10 +182,10 @@ async fn run(command: Command) -> Result<(), Error> {
                 "INVITE_LIFETIME_HOURS",
                 create_invite::DEFAULT_INVITE_LIFETIME_HOURS,
             )?;
-            let demo = dev::seed_demo(&store, Clock::system().now(), day(lifetime)).await?;
+            let demo = dev::seed_demo(&store, Clock::system().now(), hours(lifetime)).await?;
             let auth = auth()?;
             let token = |user: &invites_shared::domain::User| {
-                dev::mint_token(&auth, user.id, &user.email, demo.tenant.id, day(12))
+                dev::mint_token(&auth, user.id, &user.email, demo.tenant.id, hours(12))
             };
             print(json!({
                 "tenant_id": demo.tenant.id,

@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Retries one request may make in all, whatever layer makes them.
-const MAX_RETRIES: u32 = 12;
+/// Retries one request may make in all, whatever layer makes them (and one retry loop outside
+/// a request, such as the dev tool's).
+const MAX_RETRIES: u32 = 16;
 /// Time another attempt needs at least; no retry starts with less left.
 const ATTEMPT_ROOM: Duration = Duration::from_millis(250);
-/// First backoff pause; it doubles with each retry, with full jitter.
+/// The ceiling of the first backoff pause (20 ms); it doubles with each retry up to
+/// `MAX_PAUSE`, and the pause is drawn at random below it (full jitter).
 const BASE_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_millis(400);
 
@@ -58,15 +60,17 @@ pub fn remaining() -> Duration {
         .unwrap_or(Duration::from_secs(86_400))
 }
 
-/// Waits before another attempt, if the request has retries and time left for one.
-pub async fn retry_pause() -> Result<(), Exhausted> {
+/// Waits before another attempt, if the request has retries and time left for one. `attempt`
+/// counts the calling loop's own retries (1 for its first); inside a request the request's
+/// count across all its loops is what is limited, outside one (dev tools) the loop's.
+pub async fn retry_pause(attempt: u32) -> Result<(), Exhausted> {
     let retry = BUDGET
         .try_with(|budget| {
             let retry = budget.retries.get() + 1;
             budget.retries.set(retry);
             retry
         })
-        .unwrap_or(1);
+        .unwrap_or(attempt);
     if retry > MAX_RETRIES {
         return Err(Exhausted);
     }
@@ -102,7 +106,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(30);
         let retries = within(deadline, async {
             let mut made = 0;
-            while retry_pause().await.is_ok() {
+            while retry_pause(made + 1).await.is_ok() {
                 made += 1;
             }
             made
@@ -111,6 +115,12 @@ mod tests {
         .unwrap();
         assert_eq!(retries, MAX_RETRIES);
         let short = Instant::now() + Duration::from_millis(100);
-        assert_eq!(within(short, retry_pause()).await, Ok(Err(Exhausted)));
+        assert_eq!(within(short, retry_pause(1)).await, Ok(Err(Exhausted)));
+    }
+
+    #[tokio::test]
+    async fn outside_a_request_each_loop_is_capped_on_its_own() {
+        assert_eq!(retry_pause(MAX_RETRIES + 1).await, Err(Exhausted));
+        assert_eq!(retry_pause(1).await, Ok(()));
     }
 }

@@ -1,6 +1,7 @@
 //! What the Invites API's functions share: auth, domain types, the DynamoDB store, the HTTP
-//! error mapping and the per-request wrapper. Nothing endpoint-specific lives here: each
-//! endpoint's handler, input parsing and errors are in its own crate under `functions/`.
+//! error mapping and the per-request wrapper. Each endpoint's handler, input parsing, errors
+//! and settings are in its own crate under `functions/`; the store stays here, split by use
+//! case, because it alone owns every key, index and condition of the one table.
 
 pub mod auth;
 pub mod aws;

@@ -15,7 +15,8 @@ use crate::http::{ensure_body_within, error_chain, ApiError};
 use crate::metrics;
 use crate::state::{Common, StartupError};
 
-/// The timeout a request gets when its context carries no deadline (the template's).
+/// The timeout a request gets when its context carries no deadline: the template's
+/// `Timeout` (a test keeps the two equal).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One endpoint: its state, and what it does with a request.
@@ -38,10 +39,10 @@ pub trait Function: Send + Sync {
 pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
     let context = req.lambda_context_ref();
     let request_id = context.map(|c| c.request_id.clone()).unwrap_or_default();
+    // No deadline (0) only outside Lambda; a deadline already past leaves no time at all.
     let timeout = context
-        .map(|c| time_until(c.deadline))
-        .filter(|left| !left.is_zero())
-        .unwrap_or(DEFAULT_TIMEOUT);
+        .filter(|c| c.deadline != 0)
+        .map_or(DEFAULT_TIMEOUT, |c| time_until(c.deadline));
     let span = tracing::info_span!("request", request_id = %request_id, function = F::NAME);
     async move {
         let started = std::time::Instant::now();

@@ -80,7 +80,7 @@ async fn a_hanging_dynamodb_gives_503_before_the_request_timeout_on_every_endpoi
     let id = invite["id"].as_str().unwrap().to_owned();
 
     let (proxy, endpoint) = StallingProxy::start(dynamodb_upstream()).await;
-    let mut functions = state_with_endpoints(Some(&endpoint), None).await;
+    let mut functions = app_with_endpoints(Some(&endpoint), None).await;
     let timeout = Duration::from_secs(2);
     functions.request_timeout = timeout;
     let app = TestApp::spawn_with_state(functions).await;

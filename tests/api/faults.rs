@@ -78,15 +78,14 @@ async fn assert_ses_failure_is_recoverable(broken: &TestApp, status: u16, hint: 
 #[tokio::test]
 async fn ses_unreachable_gives_503_and_a_retry_sends_the_email() {
     let broken =
-        TestApp::spawn_with_state(state_with_endpoints(None, Some(&closed_port().await)).await)
-            .await;
+        TestApp::spawn_with_state(app_with_endpoints(None, Some(&closed_port().await)).await).await;
     assert_ses_failure_is_recoverable(&broken, 503, "unavailable").await;
 }
 
 #[tokio::test]
 async fn ses_refusing_gives_502_and_a_retry_sends_the_email() {
     let broken = TestApp::spawn_with_state(
-        state_with_endpoints(None, Some(&answering(400, SES_REJECTED).await)).await,
+        app_with_endpoints(None, Some(&answering(400, SES_REJECTED).await)).await,
     )
     .await;
     assert_ses_failure_is_recoverable(&broken, 502, "refused").await;
@@ -95,7 +94,7 @@ async fn ses_refusing_gives_502_and_a_retry_sends_the_email() {
 #[tokio::test]
 async fn ses_failing_inside_gives_503_and_a_retry_sends_the_email() {
     let broken = TestApp::spawn_with_state(
-        state_with_endpoints(None, Some(&answering(500, SES_BROKEN).await)).await,
+        app_with_endpoints(None, Some(&answering(500, SES_BROKEN).await)).await,
     )
     .await;
     assert_ses_failure_is_recoverable(&broken, 503, "unavailable").await;
@@ -152,7 +151,7 @@ async fn dynamodb_down_gives_503_and_the_same_process_recovers() {
         .trim_start_matches("http://")
         .to_owned();
     let (switch, endpoint) = Switch::start(upstream).await;
-    let app = TestApp::spawn_with_state(state_with_endpoints(Some(&endpoint), None).await).await;
+    let app = TestApp::spawn_with_state(app_with_endpoints(Some(&endpoint), None).await).await;
     assert_eq!(app.list(&admin.token, "").await.status(), 200);
 
     switch.cut();
@@ -194,6 +193,11 @@ fn sdk_timeouts_stay_below_the_lambda_timeout() {
     assert!(aws.connect_timeout < aws.operation_attempt_timeout);
     assert!(aws.operation_attempt_timeout <= aws.operation_timeout);
     assert!(aws.operation_timeout < lambda_timeout);
+    assert_eq!(
+        invites_shared::runtime::DEFAULT_TIMEOUT,
+        lambda_timeout,
+        "requests without a Lambda deadline (the local server) get the template's timeout"
+    );
     assert!(
         aws.max_attempts >= 2,
         "standard retry mode retries throttling"

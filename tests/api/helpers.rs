@@ -114,7 +114,7 @@ pub async fn test_app(env: &TestEnv, clock: Clock) -> LocalApp {
 
 /// The four functions whose DynamoDB and/or SES clients talk to other endpoints (fault
 /// injection).
-pub async fn state_with_endpoints(dynamodb: Option<&str>, ses: Option<&str>) -> LocalApp {
+pub async fn app_with_endpoints(dynamodb: Option<&str>, ses: Option<&str>) -> LocalApp {
     let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
     let mut clients = Clients::from_env().await;
     if let Some(endpoint) = dynamodb {
@@ -192,13 +192,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(env: TestEnv, clock: Clock) -> Self {
-        let mut app = Self::spawn_with_state(test_app(&env, clock).await).await;
-        app.clock = clock;
-        app
+        Self::spawn_functions(test_app(&env, clock).await, clock).await
     }
 
+    /// Serves `app`, whose functions run on the system clock.
     pub async fn spawn_with_state(app: LocalApp) -> Self {
-        let clock = Clock::system();
+        Self::spawn_functions(app, Clock::system()).await
+    }
+
+    async fn spawn_functions(app: LocalApp, clock: Clock) -> Self {
         let store = Store::new(Clients::from_env().await.dynamodb, table_name());
         let (address, server) = server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::new(app))
             .await

@@ -19,7 +19,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, Mutex};
 
 /// How long the function gets per invocation unless told otherwise: what the template gives.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use invites_shared::runtime::DEFAULT_TIMEOUT;
 
 /// What the function posted for one invocation.
 #[derive(Debug)]

@@ -107,7 +107,9 @@ impl Function for AcceptInvite {
         let caller = self.common.verifier.authenticate(req.headers())?;
         let invite_id = parse_invite_id(&req)?;
         let store = &self.common.store;
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             let now = self.common.clock.now();
             let invite = store
                 .get_invite(invite_id)
@@ -131,8 +133,8 @@ impl Function for AcceptInvite {
                     return Ok(accepted(&invite));
                 }
                 AcceptOutcome::AlreadyMember => return Err(AcceptError::AlreadyMember),
-                // Changed meanwhile (accepted, expired or deleted): read it again.
-                AcceptOutcome::Changed => store::pause_before_retry().await?,
+                // Changed meanwhile (accepted, expired, deleted, or its tenant gone): read again.
+                AcceptOutcome::Changed => store::pause_before_retry(attempt).await?,
             }
         }
     }

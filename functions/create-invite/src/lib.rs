@@ -166,7 +166,9 @@ impl CreateInvite {
         input: &CreateInviteInput,
     ) -> Result<Invite, CreateError> {
         let store = &self.common.store;
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             let now = self.common.clock.now();
             let context = store
                 .load_create_context(input.tenant_id, caller.user_id, &input.email)
@@ -201,7 +203,57 @@ impl CreateInvite {
             if let Some(invite) = done {
                 return Ok(invite);
             }
-            store::pause_before_retry().await?;
+            store::pause_before_retry(attempt).await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<&str, &str> = pairs.iter().copied().collect();
+        Settings::read(&Env::new(|name: &str| map.get(name).map(|v| v.to_string())))
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("TABLE_NAME", "invites"),
+        ("JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
+        ("SENDER_EMAIL", "invites@example.com"),
+    ];
+
+    #[test]
+    fn invites_last_seven_days_unless_configured() {
+        assert_eq!(
+            read(BASE).unwrap().invite_lifetime,
+            chrono::Duration::days(7)
+        );
+        let mut pairs = BASE.to_vec();
+        pairs.push(("INVITE_LIFETIME_HOURS", "48"));
+        assert_eq!(
+            read(&pairs).unwrap().invite_lifetime,
+            chrono::Duration::hours(48)
+        );
+        for bad in ["0", "8761", "soon"] {
+            let mut pairs = BASE.to_vec();
+            pairs.push(("INVITE_LIFETIME_HOURS", bad));
+            assert!(read(&pairs).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_sender_and_the_link_base_are_required() {
+        for missing in ["SENDER_EMAIL", "INVITE_LINK_BASE_URL"] {
+            let pairs: Vec<_> = BASE
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let error = read(&pairs).err().unwrap();
+            assert!(error.to_string().contains(missing), "{error}");
         }
     }
 }

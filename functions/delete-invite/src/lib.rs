@@ -79,7 +79,9 @@ impl Function for DeleteInvite {
         let invite_id = parse_invite_id(&req)?;
         let tenant = caller.current_tenant_id;
         let store = &self.common.store;
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             let (role, invite) = store
                 .load_role_and_invite(tenant, caller.user_id, invite_id)
                 .await?;
@@ -96,7 +98,7 @@ impl Function for DeleteInvite {
                     return Ok(no_content());
                 }
                 // Changed or vanished meanwhile: read it again.
-                DeleteOutcome::Changed => store::pause_before_retry().await?,
+                DeleteOutcome::Changed => store::pause_before_retry(attempt).await?,
             }
         }
     }

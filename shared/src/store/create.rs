@@ -110,8 +110,8 @@ impl Store {
         Ok(state)
     }
 
-    /// Stores a new pending invite and points the tenant's pending slot at it. `replacing` is
-    /// the invite the slot pointed to when it was read (an expired one), or `None` if empty.
+    /// Stores a new pending invite and points the tenant's pending slot at it. `pending_slot`
+    /// is the invite the slot named when it was read (an expired one), or `None` if empty.
     pub async fn insert_pending_invite(
         &self,
         invite: &Invite,

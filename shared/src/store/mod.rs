@@ -54,10 +54,10 @@ impl StoreError {
     }
 }
 
-/// Waits before a request reads again after a concurrent request changed its items, if its
-/// time budget allows another attempt.
-pub async fn pause_before_retry() -> Result<(), StoreError> {
-    crate::budget::retry_pause()
+/// Waits before a request reads again (its `attempt`th time) after a concurrent request
+/// changed its items, if its time budget allows another attempt.
+pub async fn pause_before_retry(attempt: u32) -> Result<(), StoreError> {
+    crate::budget::retry_pause(attempt)
         .await
         .map_err(StoreError::Contended)
 }
@@ -77,10 +77,12 @@ impl Store {
         }
     }
 
+    #[cfg(feature = "dev-tools")]
     pub fn client(&self) -> &Client {
         &self.client
     }
 
+    #[cfg(feature = "dev-tools")]
     pub fn table_name(&self) -> &str {
         &self.table
     }
@@ -110,6 +112,7 @@ impl Store {
         output.item.as_ref().map(invite_from_item).transpose()
     }
 
+    #[cfg(feature = "dev-tools")]
     pub async fn get_membership(
         &self,
         tenant: TenantId,
@@ -127,6 +130,7 @@ impl Store {
         output.item.as_ref().map(membership_from_item).transpose()
     }
 
+    #[cfg(feature = "dev-tools")]
     pub async fn find_user_id_by_email(
         &self,
         email: &EmailAddress,

@@ -47,7 +47,7 @@ impl Store {
                 break;
             }
             if attempt > 0 {
-                budget::retry_pause().await?;
+                budget::retry_pause(attempt).await?;
             }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(pending))
@@ -80,7 +80,7 @@ impl Store {
     ) -> Result<Result<(), Cancelled>, StoreError> {
         for attempt in 0u32.. {
             if attempt > 0 {
-                budget::retry_pause().await?;
+                budget::retry_pause(attempt).await?;
             }
             let result = self
                 .client
