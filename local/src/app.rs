@@ -13,7 +13,7 @@ use invites_shared::state::StartupError;
 use lambda_http::{Body, Request, Response};
 use list_invites::ListInvites;
 
-use crate::routes::Endpoint;
+use invites_shared::routes::Route;
 
 /// The SDK clients the functions share in the local process.
 #[derive(Clone)]
@@ -81,13 +81,15 @@ impl LocalApp {
         })
     }
 
-    /// Runs `req` through the function serving `endpoint`, with the per-request wrapper.
-    pub async fn handle(&self, endpoint: Endpoint, req: Request) -> Response<Body> {
-        match endpoint {
-            Endpoint::CreateInvite => runtime::serve(&self.create, req).await,
-            Endpoint::ListInvites => runtime::serve(&self.list, req).await,
-            Endpoint::AcceptInvite => runtime::serve(&self.accept, req).await,
-            Endpoint::DeleteInvite => runtime::serve(&self.delete, req).await,
+    /// Runs `req` through the function `route` names, with the per-request wrapper; what no
+    /// function here serves goes to the `not-found` function, as API Gateway's `$default` does.
+    pub async fn handle(&self, route: Option<Route>, req: Request) -> Response<Body> {
+        match route.map(|route| route.function) {
+            Some("create-invite") => runtime::serve(&self.create, req).await,
+            Some("list-invites") => runtime::serve(&self.list, req).await,
+            Some("accept-invite") => runtime::serve(&self.accept, req).await,
+            Some("delete-invite") => runtime::serve(&self.delete, req).await,
+            _ => not_found::handle(&req),
         }
     }
 }

@@ -77,7 +77,10 @@ impl ApiEvent {
     }
 
     pub fn to_json(&self) -> Value {
-        let route_key = format!("{} {}", self.method, self.route);
+        let route_key = match self.route {
+            "$default" => self.route.to_owned(),
+            route => format!("{} {route}", self.method),
+        };
         let headers: Map<String, Value> = self
             .headers
             .iter()
@@ -197,6 +200,15 @@ pub fn demo_events(secret: &[u8]) -> Vec<(&'static str, Value)> {
         (
             "delete-invite.json",
             ApiEvent::new("DELETE", "/v1/invites/{invite_id}", invite_path).bearer(&admin),
+        ),
+        // What no route matches reaches the `not-found` function through `$default`.
+        (
+            "not-found.json",
+            ApiEvent::new("GET", "$default", "/v1/invitations").bearer(&admin),
+        ),
+        (
+            "method-not-allowed.json",
+            ApiEvent::new("PUT", "$default", "/v1/invites").bearer(&admin),
         ),
     ]
     .into_iter()

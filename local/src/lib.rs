@@ -9,7 +9,6 @@ pub mod app;
 pub mod dev;
 pub mod docs;
 pub mod events;
-pub mod routes;
 pub mod server;
 pub mod template;
 

@@ -17,7 +17,7 @@ use lambda_http::{Body, RequestExt};
 use tokio::net::TcpListener;
 
 use crate::app::LocalApp;
-use crate::routes;
+use invites_shared::routes;
 
 /// Serves HTTP/1 on `listener`, each request answered by `respond`, until the task is dropped.
 pub async fn serve_http<F, Fut>(listener: TcpListener, respond: F) -> std::io::Result<()>
@@ -71,9 +71,9 @@ async fn respond(app: &LocalApp, req: hyper::Request<Incoming>) -> hyper::Respon
                 .expect("static parts are valid");
         }
     }
-    let (endpoint, parameters) = match routes::resolve(&parts.method, parts.uri.path()) {
-        Ok(found) => found,
-        Err(error) => return to_hyper(error.into_response()),
+    let (route, parameters) = match routes::resolve(&parts.method, parts.uri.path()) {
+        Ok((route, parameters)) => (Some(route), parameters),
+        Err(_) => (None, Vec::new()),
     };
     let body = if bytes.is_empty() {
         Body::Empty
@@ -99,7 +99,7 @@ async fn respond(app: &LocalApp, req: hyper::Request<Incoming>) -> hyper::Respon
     let request = lambda_http::http::Request::from_parts(parts, body)
         .with_path_parameters(path_parameters)
         .with_lambda_context(context);
-    to_hyper(app.handle(endpoint, request).await)
+    to_hyper(app.handle(route, request).await)
 }
 
 /// Milliseconds since the Unix epoch, `timeout` from now: the Lambda context's deadline format.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod metrics;
+pub mod routes;
 pub mod runtime;
 pub mod state;
 pub mod store;

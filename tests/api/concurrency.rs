@@ -91,20 +91,72 @@ async fn simultaneous_invites_of_different_emails_all_count() {
     assert_eq!(counts.total, RACERS as u64);
 }
 
-#[tokio::test]
+/// When a request was sent and when its answer came back.
+type Span = (std::time::Instant, std::time::Instant);
+
+async fn timed(request: impl std::future::Future<Output = reqwest::Response>) -> (u16, Span) {
+    let sent = std::time::Instant::now();
+    let status = request.await.status().as_u16();
+    (status, (sent, std::time::Instant::now()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
-    let app = TestApp::spawn().await;
+    let app = std::sync::Arc::new(TestApp::spawn().await);
     let admin = app.tenant_admin().await;
     let mut endings = std::collections::BTreeMap::new();
-    for round in 0..10 {
+    let mut overlapping = 0;
+    let mut rounds = 0;
+    // Until each ending has been seen twice: the head start alternates sides and grows.
+    while endings.len() < 2 || endings.values().any(|seen| *seen < 2) {
+        assert!(
+            rounds < 80,
+            "only these endings in {rounds} rounds: {endings:?}"
+        );
+        let round = rounds;
+        rounds += 1;
         let invitee = app.user(&format!("race{round}")).await;
         let invite = app.invite(&admin, invitee.email.as_str(), "USER").await;
-        let id = invite["id"].as_str().unwrap();
+        let id = invite["id"].as_str().unwrap().to_owned();
         let invitee = app.actor(invitee, admin.tenant);
-
-        let (accepted, deleted) =
-            tokio::join!(app.accept(&invitee.token, id), app.delete(&admin.token, id));
-        let (accepted, deleted) = (accepted.status().as_u16(), deleted.status().as_u16());
+        let head_start = std::time::Duration::from_micros(500 * (round as u64 % 8));
+        let (accept_waits, delete_waits) = if round % 2 == 0 {
+            (std::time::Duration::ZERO, head_start)
+        } else {
+            (head_start, std::time::Duration::ZERO)
+        };
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let accepting = tokio::spawn({
+            let (app, barrier, id, token) = (
+                app.clone(),
+                barrier.clone(),
+                id.clone(),
+                invitee.token.clone(),
+            );
+            async move {
+                barrier.wait().await;
+                tokio::time::sleep(accept_waits).await;
+                timed(app.accept(&token, &id)).await
+            }
+        });
+        let deleting = tokio::spawn({
+            let (app, barrier, id, token) = (
+                app.clone(),
+                barrier.clone(),
+                id.clone(),
+                admin.token.clone(),
+            );
+            async move {
+                barrier.wait().await;
+                tokio::time::sleep(delete_waits).await;
+                timed(app.delete(&token, &id)).await
+            }
+        });
+        let (accepted, accept_span) = accepting.await.unwrap();
+        let (deleted, delete_span) = deleting.await.unwrap();
+        if accept_span.0 < delete_span.1 && delete_span.0 < accept_span.1 {
+            overlapping += 1;
+        }
         let member = app
             .membership_role(admin.tenant, invitee.user.id)
             .await
@@ -117,9 +169,14 @@ async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
             other => panic!("round {round}: accept answered {other}"),
         }
         *endings.entry(accepted).or_insert(0) += 1;
-        let invite_id = uuid::Uuid::parse_str(id).unwrap().into();
+        let invite_id = uuid::Uuid::parse_str(&id).unwrap().into();
         assert_eq!(app.store.get_invite(invite_id).await.unwrap(), None);
     }
+    // The two requests were in flight at the same time in (nearly) every round.
+    assert!(
+        overlapping * 10 >= rounds * 9,
+        "only {overlapping} of {rounds} rounds overlapped"
+    );
     let counts = app.store.invite_counts(admin.tenant).await.unwrap();
     assert_eq!(
         (counts.total, counts.accepted),

@@ -64,6 +64,8 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
         ("list-invites-cookie.json", "list-invites", 200),
         ("accept-invite.json", "accept-invite", 200),
         ("delete-invite.json", "delete-invite", 204),
+        ("not-found.json", "not-found", 404),
+        ("method-not-allowed.json", "not-found", 405),
     ];
     let mut listed_names = Vec::new();
     for (file, function, expected) in cases {
@@ -77,6 +79,22 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
             panic!("{file}: the function reported an error: {outcome:?}");
         };
         assert_eq!(response["statusCode"], expected, "{file}: {response}");
+        if function == "not-found" {
+            // The contract's shapes, as the local server answers them, not API Gateway's own.
+            let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+            let detail = if expected == 404 {
+                "Not Found"
+            } else {
+                "Method Not Allowed"
+            };
+            assert_eq!(body, serde_json::json!({ "detail": detail }), "{file}");
+            if expected == 405 {
+                assert_eq!(
+                    response["headers"]["allow"], "GET, POST",
+                    "{file}: {response}"
+                );
+            }
+        }
         if function == "list-invites" {
             let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
             assert!(
@@ -89,7 +107,8 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
             );
         }
     }
-    assert!(!app.emails_to("new.colleague@example.com").await.is_empty());
+    // Exactly one email for the one create event (the emulator is fresh for each test run).
+    assert_eq!(app.emails_to("new.colleague@example.com").await.len(), 1);
     assert_eq!(app.store.get_invite(demo.invite_id).await.unwrap(), None);
     assert!(app
         .store

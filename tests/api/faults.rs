@@ -142,6 +142,75 @@ impl Switch {
     }
 }
 
+/// A TCP proxy to the SES emulator that cuts `dynamodb` the moment SES is called: the email
+/// goes out, and everything after it finds DynamoDB gone (a crash right after the send).
+async fn ses_cutting(dynamodb: Arc<Switch>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let upstream = ses_endpoint().trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            dynamodb.cut();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                if let Ok(mut server) = TcpStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn losing_dynamodb_right_after_ses_leaves_an_invite_that_claims_no_email() {
+    let healthy = TestApp::spawn().await;
+    let admin = healthy.tenant_admin().await;
+    let (switch, endpoint) = Switch::start(dynamodb_upstream()).await;
+    let switch = Arc::new(switch);
+    let ses = ses_cutting(switch.clone()).await;
+    let crashing =
+        TestApp::spawn_with_state(app_with_endpoints(Some(&endpoint), Some(&ses)).await).await;
+    let email = unique_email("crash-window");
+    let body = json!({ "tenant_id": admin.tenant, "email": email });
+
+    let (status, error) =
+        status_and_body(crashing.post_invite(&admin.token, body.clone()).await).await;
+    assert_eq!(status, 503, "{error}");
+    assert!(
+        error["detail"].as_str().unwrap().contains("was sent"),
+        "{error}"
+    );
+    assert_eq!(
+        healthy.emails_to(&email).await.len(),
+        1,
+        "SES accepted the email"
+    );
+
+    // The safe side: the invite exists and does not claim an email id it never recorded.
+    let page = healthy.list_ok(&admin.token, "").await;
+    assert_eq!(page["total"], 1);
+    let saved = &page["items"][0];
+    assert_eq!(saved["status"], "pending");
+    assert_eq!(saved["email_id"], Value::Null, "{saved}");
+
+    // Repeating the request completes it: same invite, an email id, a second email.
+    let (status, done) = status_and_body(healthy.post_invite(&admin.token, body).await).await;
+    assert_eq!(status, 201, "{done}");
+    assert_eq!(done["id"], saved["id"]);
+    assert_ne!(done["email_id"], Value::Null);
+    assert_eq!(healthy.emails_to(&email).await.len(), 2);
+    let page = healthy.list_ok(&admin.token, "").await;
+    assert_eq!(page["items"][0]["email_id"], done["email_id"]);
+}
+
+fn dynamodb_upstream() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn dynamodb_down_gives_503_and_the_same_process_recovers() {
     let healthy = TestApp::spawn().await;

@@ -119,6 +119,79 @@ async fn logs_are_json_with_request_ids_and_never_hold_credentials() {
 }
 
 #[tokio::test]
+async fn the_function_binaries_never_log_credentials() {
+    use invites_bench::runtime_api::FunctionProcess;
+    use invites_local::events::ApiEvent;
+
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let invite = app
+        .invite(&admin, &unique_email("binary-logs"), "USER")
+        .await;
+    let id = invite["id"].as_str().unwrap();
+    let cookie = format!("ks_uat={}", admin.token);
+    let forged = "forged.token.value";
+    let mut env: std::collections::HashMap<String, String> =
+        test_env(table_name()).into_iter().collect();
+    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        env.insert(name, value);
+    }
+    env.insert("RUST_LOG".into(), "debug".into());
+    let path = format!("/v1/invites/{id}");
+    let accept_path = format!("{path}/accept");
+    let cases = [
+        (
+            "create-invite",
+            ApiEvent::new("POST", "/v1/invites", "/v1/invites")
+                .bearer(&admin.token)
+                .json_body(json!({ "tenant_id": admin.tenant, "email": unique_email("b") })),
+        ),
+        (
+            "list-invites",
+            ApiEvent::new("GET", "/v1/invites", "/v1/invites").cookie(cookie.clone()),
+        ),
+        (
+            "list-invites",
+            ApiEvent::new("GET", "/v1/invites", "/v1/invites").bearer(forged),
+        ),
+        (
+            "accept-invite",
+            ApiEvent::new("POST", "/v1/invites/{invite_id}/accept", accept_path)
+                .bearer(&admin.token),
+        ),
+        (
+            "delete-invite",
+            ApiEvent::new("DELETE", "/v1/invites/{invite_id}", path).cookie(cookie.clone()),
+        ),
+    ];
+    for (function, event) in cases {
+        let log = std::env::temp_dir().join(format!("{function}-{}.log", uuid::Uuid::new_v4()));
+        let binary = crate::events::function_binary(function);
+        let mut process = FunctionProcess::start(&binary, &env, Some(&log))
+            .await
+            .unwrap();
+        process.invoke(event.to_json()).await.unwrap();
+        process.stop().await;
+        let text = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_file(&log);
+        assert!(
+            text.contains("request handled"),
+            "{function} logged nothing: {text}"
+        );
+        for secret in [admin.token.as_str(), forged, "Bearer", "ks_uat"] {
+            assert!(
+                !text.contains(secret),
+                "{function}'s log contains {secret:?}: {text}"
+            );
+        }
+        assert!(
+            !text.to_lowercase().contains("authorization"),
+            "{function}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
     let seconds: u64 = std::env::var("LOAD_SECONDS")
         .ok()
@@ -137,7 +210,8 @@ async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
     let client = |n: usize| {
         let (http, url, admin) = (http.clone(), server.url.clone(), admin.clone());
         async move {
-            let mut statuses = Vec::new();
+            // (kind, status) of every request this client made.
+            let mut statuses: Vec<(&str, u16)> = Vec::new();
             let mut i = 0usize;
             while Instant::now() < deadline {
                 i += 1;
@@ -149,7 +223,9 @@ async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
                         .send()
                 };
                 match i % 10 {
-                    0..=5 => statuses.push(create(&email).await.unwrap().status().as_u16()),
+                    0..=5 => {
+                        statuses.push(("create", create(&email).await.unwrap().status().as_u16()))
+                    }
                     6..=8 => {
                         let query = [
                             "",
@@ -160,11 +236,11 @@ async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
                             .get(format!("{url}/v1/invites?{query}"))
                             .bearer_auth(&admin.token)
                             .send();
-                        statuses.push(list.await.unwrap().status().as_u16());
+                        statuses.push(("list", list.await.unwrap().status().as_u16()));
                     }
                     _ => {
                         let invite = create(&email).await.unwrap();
-                        statuses.push(invite.status().as_u16());
+                        statuses.push(("create", invite.status().as_u16()));
                         let id = invite.json::<Value>().await.unwrap()["id"]
                             .as_str()
                             .unwrap_or_default()
@@ -178,18 +254,24 @@ async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
                             .post(format!("{url}/v1/invites/{id}/accept"))
                             .bearer_auth(&invitee)
                             .send();
-                        statuses.push(accept.await.unwrap().status().as_u16());
+                        statuses.push(("accept", accept.await.unwrap().status().as_u16()));
                     }
                 }
             }
             statuses
         }
     };
-    let statuses: Vec<u16> = join_all((0..clients).map(client))
+    let made: Vec<(&str, u16)> = join_all((0..clients).map(client))
         .await
         .into_iter()
         .flatten()
         .collect();
+    let statuses: Vec<u16> = made.iter().map(|(_, status)| *status).collect();
+    // Enough of each kind for the load to mean something.
+    for kind in ["create", "list", "accept"] {
+        let count = made.iter().filter(|(k, _)| *k == kind).count();
+        assert!(count >= 20, "only {count} {kind} requests: {made:?}");
+    }
 
     let lines = server.stop().await;
     let failures: Vec<_> = statuses.iter().filter(|s| **s >= 500).collect();
@@ -208,10 +290,23 @@ async fn a_bounded_mixed_load_gives_no_5xx_and_no_error_logs() {
         .filter(|l| l["level"] == "ERROR" || l["level"] == "WARN")
         .collect();
     assert!(errors.is_empty(), "error log lines: {errors:?}");
-    // The counters the list's total comes from match a full count of the invites.
-    let counted = app.list_ok(&admin.token, "email=%40&limit=1").await["total"].clone();
-    let total = app.list_ok(&admin.token, "limit=1").await["total"].clone();
-    assert_eq!(counted, total);
+    // Both counters the list's totals come from match a full count of the invites (a filter
+    // reads every invite of the tenant) and what the clients did.
+    let counters = app.store.invite_counts(admin.tenant).await.unwrap();
+    let all = app.list_ok(&admin.token, "email=%40&limit=1").await["total"].clone();
+    let accepted = app.list_ok(&admin.token, "status=accepted&limit=1").await["total"].clone();
+    assert_eq!(all, json!(counters.total));
+    assert_eq!(accepted, json!(counters.accepted));
+    let created = made
+        .iter()
+        .filter(|(k, s)| *k == "create" && *s == 201)
+        .count();
+    let accepts = made
+        .iter()
+        .filter(|(k, s)| *k == "accept" && *s == 200)
+        .count();
+    assert_eq!(counters.total, created as u64);
+    assert_eq!(counters.accepted, accepts as u64);
     eprintln!(
         "load: {} requests in {seconds} s by {clients} clients, all 2xx",
         statuses.len()

@@ -31,14 +31,18 @@ fn the_template_routes_are_exactly_the_served_routes() {
         {
             assert_eq!(event["Type"], "HttpApi");
             let properties = &event["Properties"];
+            // No method and path: API Gateway's $default route.
             declared.insert((
-                properties["Method"].as_str().unwrap().to_uppercase(),
-                properties["Path"].as_str().unwrap().to_owned(),
+                properties["Method"]
+                    .as_str()
+                    .unwrap_or("ANY")
+                    .to_uppercase(),
+                properties["Path"].as_str().unwrap_or("$default").to_owned(),
                 binary.clone(),
             ));
         }
     }
-    let served: BTreeSet<_> = invites_local::routes::routes()
+    let served: BTreeSet<_> = invites_shared::routes::routes()
         .into_iter()
         .map(|route| {
             (
@@ -47,6 +51,11 @@ fn the_template_routes_are_exactly_the_served_routes() {
                 route.function.to_owned(),
             )
         })
+        .chain([(
+            "ANY".to_owned(),
+            "$default".to_owned(),
+            "not-found".to_owned(),
+        )])
         .collect();
     assert_eq!(declared, served);
 }
@@ -88,6 +97,7 @@ fn read_settings(
         "list-invites" => list_invites::Settings::read(&env).map(drop),
         "accept-invite" => accept_invite::Settings::read(&env).map(drop),
         "delete-invite" => delete_invite::Settings::read(&env).map(drop),
+        "not-found" => Ok(()),
         other => panic!("no settings reader for {other}"),
     }
 }
@@ -149,5 +159,5 @@ fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 5);
 }

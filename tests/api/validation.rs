@@ -215,7 +215,7 @@ async fn the_served_openapi_document_is_the_file_and_docs_are_browsable() {
             .unwrap();
     assert_eq!(served, file);
     // Every route the server serves is in the document, with its method.
-    for route in invites_local::routes::routes() {
+    for route in invites_shared::routes::routes() {
         let method = route.method.as_str().to_lowercase();
         assert!(
             file["paths"][route.path][&method].is_object(),

@@ -2,7 +2,6 @@
 
 use invites_shared::auth::Caller;
 use invites_shared::domain::{EmailId, Invite, InviteId, Tenant, Timestamp, UserId};
-use invites_shared::http::error_chain;
 use invites_shared::store::{DirectAddOutcome, InsertOutcome};
 
 use crate::input::CreateInviteInput;
@@ -73,19 +72,15 @@ impl Draft<'_> {
         pending_slot: Option<InviteId>,
         pending: Option<Invite>,
     ) -> Result<Option<Invite>, CreateError> {
-        let email_id = (!self.tenant.has_external_idp()).then(EmailId::new_random);
+        let store = &self.function.common.store;
         let invite = match pending {
             Some(pending) => {
                 let expires_at = self.now.plus(self.function.invite_lifetime);
-                let refreshed = self
-                    .function
-                    .common
-                    .store
+                let refreshed = store
                     .refresh_pending_invite(
                         &pending,
                         self.input.role,
                         self.caller.user_id,
-                        email_id,
                         self.now,
                         expires_at,
                     )
@@ -96,31 +91,30 @@ impl Draft<'_> {
                 }
             }
             None => {
-                let invite = Invite {
-                    email_id,
-                    ..self.new_invite()
-                };
-                match self
-                    .function
-                    .common
-                    .store
-                    .insert_pending_invite(&invite, pending_slot)
-                    .await?
-                {
+                let invite = self.new_invite();
+                match store.insert_pending_invite(&invite, pending_slot).await? {
                     InsertOutcome::Inserted => invite,
                     InsertOutcome::PendingSlotTaken => return Ok(None),
                 }
             }
         };
-        if let Some(email_id) = email_id {
-            self.send_email(&invite, email_id).await?;
+        if self.tenant.has_external_idp() {
+            return Ok(Some(invite));
         }
-        Ok(Some(invite))
+        let email_id = self.send_email(&invite).await?;
+        Ok(Some(Invite {
+            email_id: Some(email_id),
+            ..invite
+        }))
     }
 
-    /// Sends the invitation. If SES fails, the invite stays pending without an email id, so
-    /// the list shows no email went out and repeating the request sends it.
-    async fn send_email(&self, invite: &Invite, email_id: EmailId) -> Result<(), CreateError> {
+    /// Sends the invitation, then records its id on the invite: in that order, so that an
+    /// invite never claims an email SES did not accept. If SES fails, the invite keeps the
+    /// `email_id` of the last email that did go out (none for a new invite) and repeating the
+    /// request sends it; if recording fails, the email went out and the invite does not say so
+    /// yet, which a repeated request mends.
+    async fn send_email(&self, invite: &Invite) -> Result<EmailId, CreateError> {
+        let email_id = EmailId::new_random();
         let link = self.function.links.link(&invite.id);
         let invitation = Invitation {
             to: &invite.email,
@@ -130,22 +124,14 @@ impl Draft<'_> {
             link: &link,
             expires_at: invite.expires_at,
         };
-        match self.function.mailer.send(&invitation, email_id).await {
-            Ok(message_id) => {
-                tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
-                Ok(())
-            }
-            Err(mail_error) => {
-                let store = &self.function.common.store;
-                if let Err(store_error) = store.clear_email_id(invite.id, email_id).await {
-                    tracing::warn!(
-                        invite_id = %invite.id,
-                        error = %error_chain(&store_error),
-                        "could not clear the email id of an unsent invitation"
-                    );
-                }
-                Err(mail_error.into())
-            }
-        }
+        let message_id = self.function.mailer.send(&invitation, email_id).await?;
+        tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
+        self.function
+            .common
+            .store
+            .record_email_sent(invite.id, email_id)
+            .await
+            .map_err(CreateError::EmailNotRecorded)?;
+        Ok(email_id)
     }
 }

@@ -114,6 +114,9 @@ pub enum CreateError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    /// SES accepted the email, then the store could not record it.
+    #[error("the invitation email was sent but could not be recorded")]
+    EmailNotRecorded(#[source] StoreError),
 }
 
 impl From<CreateError> for ApiError {
@@ -135,6 +138,12 @@ impl From<CreateError> for ApiError {
                 detail: "The email service refused the invitation email. The invite is saved; \
                          check the address and repeat the same request to send it again.",
                 cause,
+            },
+            CreateError::EmailNotRecorded(cause) => ApiError::DependencyUnavailable {
+                detail: "The invitation email was sent, but the invite store became unavailable \
+                         before it could be recorded. The invite is saved; repeat the same \
+                         request in a few seconds to record it (the email is sent again).",
+                cause: Box::new(cause),
             },
         }
     }

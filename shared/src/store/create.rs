@@ -141,18 +141,17 @@ impl Store {
         }
     }
 
-    /// Gives a still-pending invite a new role, expiry, inviter and email id. `None` when it
-    /// is no longer pending.
+    /// Gives a still-pending invite a new role, expiry and inviter; its `email_id` stays that
+    /// of the last email that went out. `None` when it is no longer pending.
     pub async fn refresh_pending_invite(
         &self,
         invite: &Invite,
         role: Role,
         invited_by: UserId,
-        email_id: Option<EmailId>,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<Option<Invite>, StoreError> {
-        let mut update = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -170,15 +169,11 @@ impl Store {
             .expression_attribute_names("#role", "role")
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
+            .update_expression(
+                "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
+                 expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk",
+            )
             .return_values(ReturnValue::AllNew);
-        let set = "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
-                   expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk";
-        update = match email_id {
-            Some(email_id) => update
-                .update_expression(format!("{set}, email_id = :email_id"))
-                .expression_attribute_values(":email_id", s(email_id.to_string())),
-            None => update.update_expression(set),
-        };
         match update.send().await {
             Ok(output) => output.attributes.as_ref().map(invite_from_item).transpose(),
             Err(SdkError::ServiceError(context))
@@ -190,29 +185,31 @@ impl Store {
         }
     }
 
-    /// Undoes the email id recorded for an email that could not be sent, so the invite shows
-    /// that no email went out. Does nothing if a later request recorded another one.
-    pub async fn clear_email_id(
+    /// Records that SES accepted the invitation email `email_id` for `invite`. Called only
+    /// after SES has accepted it, so that an invite never claims an email that did not go out
+    /// (a crash in between leaves the invite without the new id, which is the safe side).
+    /// `false` if the invite was deleted meanwhile.
+    pub async fn record_email_sent(
         &self,
         invite: InviteId,
         email_id: EmailId,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite), INVITE_SK)))
-            .update_expression("REMOVE email_id")
-            .condition_expression("email_id = :email_id")
+            .update_expression("SET email_id = :email_id")
+            .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":email_id", s(email_id.to_string()))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(true),
             Err(SdkError::ServiceError(context))
                 if context.err().is_conditional_check_failed_exception() =>
             {
-                Ok(())
+                Ok(false)
             }
             Err(other) => Err(classify(other)),
         }

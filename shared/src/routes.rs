@@ -1,18 +1,11 @@
-//! The API's routes: the local server dispatches with them, and a test checks that
-//! `template.yaml` declares exactly the same ones. In AWS, API Gateway routes each to its own
-//! function; only the local server dispatches at run time.
+//! The API's routes, one per function. In AWS, API Gateway routes each to its function and
+//! sends what matches none to the `not-found` function (its `$default` route), which answers
+//! 404 or 405 from this table; the local server dispatches with it; a test checks that
+//! `template.yaml` declares exactly these.
 
-use invites_shared::http::ApiError;
 use lambda_http::http::Method;
 
-/// The endpoints the local server serves, one per function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    CreateInvite,
-    ListInvites,
-    AcceptInvite,
-    DeleteInvite,
-}
+use crate::http::ApiError;
 
 /// One HTTP route and the Lambda function serving it.
 #[derive(Debug, Clone)]
@@ -20,7 +13,6 @@ pub struct Route {
     pub method: Method,
     /// API Gateway syntax: `{name}` marks a path parameter.
     pub path: &'static str,
-    pub endpoint: Endpoint,
     /// Binary (and function directory) name under `functions/`.
     pub function: &'static str,
 }
@@ -30,25 +22,21 @@ pub fn routes() -> [Route; 4] {
         Route {
             method: Method::POST,
             path: "/v1/invites",
-            endpoint: Endpoint::CreateInvite,
             function: "create-invite",
         },
         Route {
             method: Method::GET,
             path: "/v1/invites",
-            endpoint: Endpoint::ListInvites,
             function: "list-invites",
         },
         Route {
             method: Method::POST,
             path: "/v1/invites/{invite_id}/accept",
-            endpoint: Endpoint::AcceptInvite,
             function: "accept-invite",
         },
         Route {
             method: Method::DELETE,
             path: "/v1/invites/{invite_id}",
-            endpoint: Endpoint::DeleteInvite,
             function: "delete-invite",
         },
     ]
@@ -79,14 +67,14 @@ fn match_path(pattern: &str, path: &str) -> Option<PathParameters> {
     }
 }
 
-/// The endpoint for `method` and `path`; 404 for an unknown path, 405 (with `Allow`) for a
+/// The route for `method` and `path`; 404 for an unknown path, 405 (with `Allow`) for a
 /// known path with another method.
-pub fn resolve(method: &Method, path: &str) -> Result<(Endpoint, PathParameters), ApiError> {
+pub fn resolve(method: &Method, path: &str) -> Result<(Route, PathParameters), ApiError> {
     let mut allowed = Vec::new();
     for route in routes() {
         if let Some(parameters) = match_path(route.path, path) {
             if route.method == method {
-                return Ok((route.endpoint, parameters));
+                return Ok((route, parameters));
             }
             allowed.push(route.method);
         }
@@ -107,16 +95,19 @@ mod tests {
 
     #[test]
     fn resolves_each_route_and_its_parameters() {
-        let (endpoint, parameters) = resolve(&Method::POST, "/v1/invites/abc/accept").unwrap();
-        assert_eq!(endpoint, Endpoint::AcceptInvite);
+        let (route, parameters) = resolve(&Method::POST, "/v1/invites/abc/accept").unwrap();
+        assert_eq!(route.function, "accept-invite");
         assert_eq!(parameters, vec![("invite_id".to_owned(), "abc".to_owned())]);
         assert_eq!(
-            resolve(&Method::GET, "/v1/invites").unwrap().0,
-            Endpoint::ListInvites
+            resolve(&Method::GET, "/v1/invites").unwrap().0.function,
+            "list-invites"
         );
         assert_eq!(
-            resolve(&Method::DELETE, "/v1/invites/x").unwrap().0,
-            Endpoint::DeleteInvite
+            resolve(&Method::DELETE, "/v1/invites/x")
+                .unwrap()
+                .0
+                .function,
+            "delete-invite"
         );
     }
 
