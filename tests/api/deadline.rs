@@ -185,3 +185,40 @@ async fn a_function_binary_answers_503_before_its_lambda_deadline() {
         "answered after {elapsed:?}, past the {timeout:?} deadline"
     );
 }
+
+#[tokio::test]
+async fn a_hanging_ses_gives_503_before_the_request_timeout_and_a_repeat_completes_it() {
+    let healthy = TestApp::spawn().await;
+    let admin = healthy.tenant_admin().await;
+    let ses = ses_endpoint().trim_start_matches("http://").to_owned();
+    let (proxy, endpoint) = StallingProxy::start(ses).await;
+    proxy.stall();
+    let mut functions = app_with_endpoints(None, Some(&endpoint)).await;
+    let timeout = Duration::from_secs(2);
+    functions.request_timeout = timeout;
+    let app = TestApp::spawn_with_state(functions).await;
+    let email = unique_email("ses-hangs");
+    let body = json!({ "tenant_id": admin.tenant, "email": email });
+
+    let started = Instant::now();
+    let response = app.post_invite(&admin.token, body.clone()).await;
+    let elapsed = started.elapsed();
+    let (status, error) = status_and_body(response).await;
+    assert_eq!(status, 503, "{error}");
+    assert!(
+        error["detail"].as_str().unwrap().contains("in time"),
+        "{error}"
+    );
+    assert!(elapsed < timeout, "answered after {elapsed:?}");
+
+    // The invite is there and claims no email; none was sent; repeating completes it.
+    let page = healthy.list_ok(&admin.token, "").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["email_id"], Value::Null);
+    assert!(healthy.emails_to(&email).await.is_empty());
+    let (status, done) = status_and_body(healthy.post_invite(&admin.token, body).await).await;
+    assert_eq!(status, 201, "{done}");
+    assert_eq!(done["id"], page["items"][0]["id"]);
+    assert_ne!(done["email_id"], Value::Null);
+    assert_eq!(healthy.emails_to(&email).await.len(), 1);
+}
