@@ -14,6 +14,7 @@ mod faults;
 mod isolation;
 mod list;
 mod load;
+mod round_trips;
 mod snapshot;
 mod template;
 mod validation;

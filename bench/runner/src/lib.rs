@@ -2,3 +2,4 @@
 //! as Lambda does (used by the benchmark and by the event tests).
 
 pub mod runtime_api;
+pub mod wire;

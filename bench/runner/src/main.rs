@@ -7,6 +7,7 @@ mod cold;
 mod list_cost;
 mod setup;
 mod stats;
+mod targets;
 mod throughput;
 mod warm;
 
@@ -82,6 +83,7 @@ async fn main() -> Result<(), Error> {
     warm::run(&mut bench, &args, &mut report).await?;
     list_cost::run(&mut bench, &args, &mut report).await?;
     throughput::run(&bench, &args, &mut report).await?;
+    targets::write(&mut report);
     std::fs::write(&args.out, serde_json::to_string_pretty(&report.results)?)?;
     std::fs::write(&args.markdown, report.md)?;
     eprintln!(

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use invites_bench::wire::WireMeter;
 use invites_local::app::Clients;
 use invites_local::events::ApiEvent;
 use invites_local::{dev, template};
@@ -16,8 +17,9 @@ use crate::{Args, Error};
 
 const SECRET: &str = "benchmark-secret-0123456789abcdef-0123456789";
 
-pub const FUNCTIONS: [&str; 5] = [
+pub const FUNCTIONS: [&str; 6] = [
     "hello-world",
+    "dynamodb-floor",
     "create-invite",
     "list-invites",
     "accept-invite",
@@ -32,6 +34,9 @@ pub struct Bench {
     pub admin: User,
     pub admin_token: String,
     pub binaries: HashMap<&'static str, PathBuf>,
+    /// The time the functions spend on the wire to DynamoDB and SES (their endpoints in
+    /// `env` are proxies that measure it).
+    pub wire: WireMeter,
     /// Pending invites made in advance, one per accept or delete invocation.
     fresh: HashMap<&'static str, Vec<(InviteId, EmailAddress)>>,
     lifetime: chrono::Duration,
@@ -84,6 +89,12 @@ impl Bench {
             env.insert(k.into(), v.into());
         }
         let store = Store::new(Clients::from_env().await.dynamodb, table.clone());
+        let wire = WireMeter::default();
+        for name in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SES"] {
+            let upstream = env.get(name).ok_or(format!("{name} is not set"))?;
+            let upstream = upstream.trim_start_matches("http://").to_owned();
+            env.insert(name.into(), wire.proxy(upstream).await?);
+        }
         let definition = template::load_table_definition(&args.template)?;
         template::create_table(store.client(), &table, &definition).await?;
         let tenant = dev::create_tenant(&store, None, "Bench Tenant", None).await?;
@@ -100,6 +111,7 @@ impl Bench {
             tenant: tenant.id,
             admin,
             binaries,
+            wire,
             fresh: HashMap::new(),
             lifetime: chrono::Duration::hours(create_invite::DEFAULT_INVITE_LIFETIME_HOURS),
         };

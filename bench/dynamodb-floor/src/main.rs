@@ -1,0 +1,44 @@
+//! The floor a function that must call DynamoDB can reach: `lambda_http` and `aws-sdk-dynamodb`
+//! built exactly like the real functions (same features, TLS through rustls + ring), the
+//! connection opened during init by a `GetItem` as theirs is, and one consistent `GetItem` per
+//! request. No auth, no parsing, no logging: what is left is the Rust runtime, the SDK and the
+//! round trips. The benchmark compares each function's cold start with this.
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use lambda_http::{service_fn, Body, Request, Response};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let table = std::env::var("TABLE_NAME")?;
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let get = |client: &aws_sdk_dynamodb::Client| {
+        client
+            .get_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S("FLOOR".into()))
+            .key("sk", AttributeValue::S("FLOOR".into()))
+            .consistent_read(true)
+            .send()
+    };
+    get(&client).await?;
+    let (client, get) = (&client, &get);
+    lambda_http::run(service_fn(move |_req: Request| async move {
+        let status = match get(client).await {
+            Ok(_) => 200,
+            Err(_) => 503,
+        };
+        let mut response = Response::new(Body::from("{}"));
+        *response.status_mut() = status.try_into()?;
+        Ok::<_, lambda_http::Error>(response)
+    }))
+    .await
+}

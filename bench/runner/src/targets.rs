@@ -1,0 +1,83 @@
+//! The targets of design.md, judged from this run's results only: no figure in BENCHMARKS.md is
+//! typed by hand.
+
+use serde_json::Value;
+
+use crate::Report;
+
+const INVITE_FUNCTIONS: [&str; 4] = [
+    "create-invite",
+    "list-invites",
+    "accept-invite",
+    "delete-invite",
+];
+
+/// The smallest and largest of `field` over the invite functions.
+fn range(results: &Value, path: &[&str]) -> (f64, f64) {
+    let values: Vec<f64> = INVITE_FUNCTIONS
+        .iter()
+        .filter_map(|function| {
+            let mut value = &results[path[0]][*function];
+            for key in &path[1..] {
+                value = &value[*key];
+            }
+            value.as_f64()
+        })
+        .collect();
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "**met**"
+    } else {
+        "**missed**"
+    }
+}
+
+pub fn write(report: &mut Report) {
+    let results = &report.results;
+    let floor = |phase: &str| results["cold_start_ms"]["dynamodb-floor"][phase]["median"].as_f64();
+    let mut rows = Vec::new();
+    if let Some(floor_first) = floor("first_response") {
+        let (low, high) = range(results, &["cold_start_ms", "first_response", "median"]);
+        rows.push(format!(
+            "| cold start (first response) ≤ 1.3× the DynamoDB floor | {} : {:.2}–{:.2}× |",
+            verdict(high / floor_first <= 1.3),
+            low / floor_first,
+            high / floor_first
+        ));
+    }
+    let (_, whole) = range(results, &["warm", "whole_overhead_ms", "p99"]);
+    let (_, handler) = range(results, &["warm", "handler_overhead_ms", "p99"]);
+    rows.push(format!(
+        "| our overhead ≤ 1 ms at p99 | {} : whole ≤ {whole:.2} ms, handler-only ≤ {handler:.2} ms |",
+        verdict(whole <= 1.0)
+    ));
+    let (_, rss) = range(results, &["warm", "peak_rss_mib"]);
+    rows.push(format!(
+        "| peak RSS ≤ 32 MiB (Lambda's smallest size is 128 MB) | {} : ≤ {rss:.1} MiB |",
+        verdict(rss <= 32.0)
+    ));
+    if let Some(sizes) = results["list_cost_rcu"].as_object() {
+        let first_pages: Vec<f64> = sizes
+            .values()
+            .filter_map(|costs| costs["limit=20"].as_f64())
+            .collect();
+        let same = first_pages.windows(2).all(|pair| pair[0] == pair[1]);
+        let sizes: Vec<&String> = sizes.keys().collect();
+        rows.push(format!(
+            "| list first page costs the same at every tenant size | {} : {first_pages:?} RCU at {sizes:?} invites |",
+            verdict(same && !first_pages.is_empty())
+        ));
+    }
+    report
+        .md
+        .push_str("\n### Targets (computed from this run)\n\n| target | result |\n|---|---|\n");
+    for row in rows {
+        report.md.push_str(&row);
+        report.md.push('\n');
+    }
+}
