@@ -81,6 +81,9 @@ stack_env() {
   export SENDER_EMAIL="${SENDER_EMAIL:-invites@example.com}"
   export INVITE_LINK_BASE_URL="${INVITE_LINK_BASE_URL:-http://localhost:3000/invites}"
   export JWT_HS256_SECRET="${JWT_HS256_SECRET:-local-development-secret-not-for-production}"
+  export JWT_ISSUER="${JWT_ISSUER:-https://auth.invites.local}"
+  export JWT_AUDIENCE="${JWT_AUDIENCE:-invites-api}"
+  export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3000}"
 }
 
 # stack_venv DIR REQUIREMENTS: a virtualenv with exactly the pinned requirements, rebuilt when

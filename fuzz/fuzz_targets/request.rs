@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
     if data.first().is_some_and(|b| b % 2 == 0) {
         headers.insert("content-type", HeaderValue::from_static("application/json"));
     }
-    let _ = parse_create_invite(&headers, &Body::from(data.to_vec()));
-    let _ = parse_create_invite(&headers, &Body::from(text.to_string()));
+    let _ = parse_create_invite(&headers, &Body::from(data.to_vec()), false);
+    let _ = parse_create_invite(&headers, &Body::from(text.to_string()), true);
     let _ = parse_list_invites(Some(&text));
     if let Ok(email) = EmailAddress::parse(&text) {
         // A valid address never carries what would break an email header.

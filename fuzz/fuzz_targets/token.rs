@@ -10,9 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let config = AuthConfig {
         hs256_secret: Some(b"fuzzing-secret-0123456789abcdef-0123".to_vec()),
         public_key: None,
-        issuer: None,
-        audience: None,
+        issuer: "https://auth.example.com".to_owned(),
+        audience: "invites-api".to_owned(),
         leeway_seconds: 0,
+        allowed_origins: vec!["https://app.example.com".to_owned()],
     };
     let verifier = TokenVerifier::new(&config).expect("HS256 needs no key parsing");
     let text = String::from_utf8_lossy(data);
@@ -28,5 +29,7 @@ fuzz_target!(|data: &[u8]| {
         headers.insert("cookie", value);
     }
     let _ = token_from_headers(&headers);
-    assert!(verifier.authenticate(&headers).is_err());
+    let mut request = lambda_http::Request::default();
+    *request.headers_mut() = headers;
+    assert!(verifier.authenticate(&request).is_err());
 });

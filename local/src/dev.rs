@@ -25,8 +25,8 @@ pub fn mint_token(
         .as_deref()
         .ok_or("JWT_HS256_SECRET is not set")?;
     let mut claims = Claims::new(user, email, tenant, Utc::now().timestamp(), ttl);
-    claims.iss = auth.issuer.clone();
-    claims.aud = auth.audience.clone();
+    claims.iss = Some(auth.issuer.clone());
+    claims.aud = Some(auth.audience.clone());
     Ok(claims.mint_hs256(secret))
 }
 
@@ -144,7 +144,9 @@ pub async fn seed_demo(
             invited_by_user_id: admin.id,
             email_id: None,
         };
-        store.insert_pending_invite(&invite, None).await?;
+        store
+            .insert_pending_invite(&invite, None, u64::MAX, false)
+            .await?;
     }
     Ok(Demo {
         tenant,

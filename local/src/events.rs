@@ -143,23 +143,48 @@ impl ApiEvent {
 const DEMO_TOKENS_ISSUED_AT: i64 = 1_795_737_600;
 const DEMO_TOKENS_TTL_DAYS: i64 = 3653;
 
-fn demo_token(user: uuid::Uuid, email: &str, secret: &[u8]) -> String {
-    let email = EmailAddress::parse(email).expect("demo emails are valid");
-    Claims::new(
-        user.into(),
-        &email,
-        demo_ids::TENANT.into(),
-        DEMO_TOKENS_ISSUED_AT,
-        chrono::Duration::days(DEMO_TOKENS_TTL_DAYS),
-    )
-    .mint_hs256(secret)
+/// Signs the demo events' tokens as `events/env.json` configures the functions.
+pub struct DemoSigner<'a> {
+    pub secret: &'a [u8],
+    pub issuer: &'a str,
+    pub audience: &'a str,
 }
 
-/// The files of `events/`: one event per endpoint over the demo data, with tokens signed by
-/// `secret` (the local development secret of `events/env.json`).
-pub fn demo_events(secret: &[u8]) -> Vec<(&'static str, Value)> {
-    let admin = demo_token(demo_ids::ADMIN, demo_ids::ADMIN_EMAIL, secret);
-    let invitee = demo_token(demo_ids::INVITEE, demo_ids::INVITEE_EMAIL, secret);
+impl DemoSigner<'_> {
+    /// The signer `events/env.json`'s `Parameters` describe.
+    pub fn from_env_json(parameters: &Value) -> Result<DemoSigner<'_>, String> {
+        let get = |name: &str| {
+            parameters[name]
+                .as_str()
+                .ok_or_else(|| format!("events/env.json has no Parameters.{name}"))
+        };
+        Ok(DemoSigner {
+            secret: get("JWT_HS256_SECRET")?.as_bytes(),
+            issuer: get("JWT_ISSUER")?,
+            audience: get("JWT_AUDIENCE")?,
+        })
+    }
+
+    fn token(&self, user: uuid::Uuid, email: &str) -> String {
+        let email = EmailAddress::parse(email).expect("demo emails are valid");
+        let mut claims = Claims::new(
+            user.into(),
+            &email,
+            demo_ids::TENANT.into(),
+            DEMO_TOKENS_ISSUED_AT,
+            chrono::Duration::days(DEMO_TOKENS_TTL_DAYS),
+        );
+        claims.iss = Some(self.issuer.to_owned());
+        claims.aud = Some(self.audience.to_owned());
+        claims.mint_hs256(self.secret)
+    }
+}
+
+/// The files of `events/`: one event per endpoint over the demo data, with tokens signed as
+/// `events/env.json` configures the functions.
+pub fn demo_events(signer: &DemoSigner) -> Vec<(&'static str, Value)> {
+    let admin = signer.token(demo_ids::ADMIN, demo_ids::ADMIN_EMAIL);
+    let invitee = signer.token(demo_ids::INVITEE, demo_ids::INVITEE_EMAIL);
     let invite_path = format!("/v1/invites/{}", demo_ids::INVITE);
     vec![
         (

@@ -218,10 +218,8 @@ async fn serve(addr: SocketAddr) -> Result<(), Error> {
 fn make_events(dir: &std::path::Path) -> Result<(), Error> {
     let env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("env.json"))?)?;
-    let secret = env["Parameters"]["JWT_HS256_SECRET"]
-        .as_str()
-        .ok_or("events/env.json has no Parameters.JWT_HS256_SECRET")?;
-    for (name, event) in events::demo_events(secret.as_bytes()) {
+    let signer = events::DemoSigner::from_env_json(&env["Parameters"])?;
+    for (name, event) in events::demo_events(&signer) {
         std::fs::write(dir.join(name), serde_json::to_string_pretty(&event)? + "\n")?;
         print(json!({ "written": dir.join(name) }));
     }

@@ -114,10 +114,15 @@ pub struct AuthConfig {
     pub hs256_secret: Option<Vec<u8>>,
     /// PEM public key, with the asymmetric algorithm it is for (RS256 or ES256).
     pub public_key: Option<(Algorithm, String)>,
-    pub issuer: Option<String>,
-    pub audience: Option<String>,
+    /// The `iss` every token must carry, and the `aud` it must be meant for: required, so
+    /// that a token the same key signed for another service is never accepted.
+    pub issuer: String,
+    pub audience: String,
     /// Clock skew tolerated on `exp` and `nbf`.
     pub leeway_seconds: u64,
+    /// Front-end origins (`ALLOWED_ORIGINS`, comma-separated) from which a request
+    /// authenticated by the `ks_uat` cookie may change data.
+    pub allowed_origins: Vec<String>,
 }
 
 impl AuthConfig {
@@ -154,9 +159,16 @@ impl AuthConfig {
         Ok(Self {
             hs256_secret,
             public_key,
-            issuer: env.optional("JWT_ISSUER"),
-            audience: env.optional("JWT_AUDIENCE"),
+            issuer: env.required("JWT_ISSUER")?,
+            audience: env.required("JWT_AUDIENCE")?,
             leeway_seconds: env.number("JWT_LEEWAY_SECONDS", 0)?,
+            allowed_origins: env
+                .optional("ALLOWED_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|origin| origin.trim().trim_end_matches('/').to_ascii_lowercase())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
         })
     }
 }
@@ -199,6 +211,8 @@ pub(crate) mod tests {
     const BASE: &[(&str, &str)] = &[
         ("TABLE_NAME", "invites"),
         ("JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("JWT_ISSUER", "https://auth.example.com"),
+        ("JWT_AUDIENCE", "invites-api"),
     ];
 
     #[test]
@@ -210,7 +224,11 @@ pub(crate) mod tests {
 
     #[test]
     fn a_key_is_required_and_weak_secrets_are_refused() {
-        let without_key: Vec<_> = BASE[..1].to_vec();
+        let without_key: Vec<_> = BASE
+            .iter()
+            .copied()
+            .filter(|(k, _)| !k.starts_with("JWT_HS"))
+            .collect();
         assert!(CommonSettings::read(&env(&without_key)).is_err());
         let mut weak = without_key.clone();
         weak.push(("JWT_HS256_SECRET", "short"));

@@ -15,10 +15,16 @@ impl InviteLinks {
     /// Reads `INVITE_LINK_BASE_URL`, an absolute http(s) URL.
     pub fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         let base_url = env.required("INVITE_LINK_BASE_URL")?;
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        // Plain http only on this machine: a link that travels by email must not be.
+        let local = ["http://localhost", "http://127.0.0.1"].iter().any(|host| {
+            base_url
+                .strip_prefix(host)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+        if !(base_url.starts_with("https://") || local) {
             return Err(ConfigError::Invalid {
                 name: "INVITE_LINK_BASE_URL",
-                reason: "must be an absolute http(s) URL".into(),
+                reason: "must be an absolute https URL (http only for localhost)".into(),
             });
         }
         Ok(Self {
@@ -88,8 +94,23 @@ mod tests {
     }
 
     #[test]
-    fn relative_link_base_is_refused() {
-        assert!(InviteLinks::read(&env(&[("INVITE_LINK_BASE_URL", "/invites")])).is_err());
+    fn links_are_https_except_on_localhost() {
+        let read = |url| InviteLinks::read(&env(&[("INVITE_LINK_BASE_URL", url)]));
+        for bad in [
+            "/invites",
+            "http://app.example.com/invites",
+            "http://localhost.evil.example/x",
+            "ftp://x",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "https://app.example.com/invites",
+            "http://localhost:3000/invites",
+            "http://127.0.0.1/x",
+        ] {
+            assert!(read(good).is_ok(), "{good}");
+        }
         assert!(InviteLinks::read(&env(&[])).is_err());
     }
 }

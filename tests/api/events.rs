@@ -131,8 +131,8 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
 #[test]
 fn the_event_files_are_generated_from_the_demo_ids() {
     let env = read_json("env.json");
-    let secret = env["Parameters"]["JWT_HS256_SECRET"].as_str().unwrap();
-    for (name, event) in invites_local::events::demo_events(secret.as_bytes()) {
+    let signer = invites_local::events::DemoSigner::from_env_json(&env["Parameters"]).unwrap();
+    for (name, event) in invites_local::events::demo_events(&signer) {
         assert_eq!(
             read_json(name),
             event,

@@ -16,6 +16,8 @@ use invites_shared::store::Store;
 use serde_json::{json, Value};
 
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
+pub const TEST_ISSUER: &str = "https://auth.invites.test";
+pub const TEST_AUDIENCE: &str = "invites-api";
 
 /// The repository's root folder (this crate lives in `tests/`).
 pub fn repo() -> PathBuf {
@@ -49,6 +51,8 @@ pub fn test_env(table: &str) -> Vec<(String, String)> {
         ("SENDER_EMAIL", "invites@example.com"),
         ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
         ("JWT_HS256_SECRET", TEST_SECRET),
+        ("JWT_ISSUER", TEST_ISSUER),
+        ("JWT_AUDIENCE", TEST_AUDIENCE),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -174,7 +178,10 @@ pub fn claims_for(
     tenant: TenantId,
     ttl: chrono::Duration,
 ) -> Claims {
-    Claims::new(user, email, tenant, chrono::Utc::now().timestamp(), ttl)
+    let mut claims = Claims::new(user, email, tenant, chrono::Utc::now().timestamp(), ttl);
+    claims.iss = Some(TEST_ISSUER.to_owned());
+    claims.aud = Some(TEST_AUDIENCE.to_owned());
+    claims
 }
 
 pub fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {

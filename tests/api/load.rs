@@ -136,7 +136,7 @@ async fn the_function_binaries_never_log_credentials() {
     for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
         env.insert(name, value);
     }
-    env.insert("RUST_LOG".into(), "debug".into());
+    env.insert("RUST_LOG".into(), "trace".into());
     let path = format!("/v1/invites/{id}");
     let accept_path = format!("{path}/accept");
     let cases = [

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod accept;
 mod attacks;
 mod auth;
@@ -15,6 +16,7 @@ mod isolation;
 mod list;
 mod load;
 mod round_trips;
+mod security;
 mod snapshot;
 mod template;
 mod validation;

@@ -107,7 +107,9 @@ fn plausible(name: &str) -> String {
     match name {
         "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
         "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
+        "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" => "1".to_owned(),
         "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
+        "REQUIRE_EMAIL_VERIFIED" => "true".to_owned(),
         _ => "x".repeat(32),
     }
 }
@@ -160,4 +162,41 @@ fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
         checked += 1;
     }
     assert_eq!(checked, 5);
+}
+
+#[test]
+fn production_parameters_have_no_development_defaults() {
+    let document: serde_yaml::Value = serde_yaml::from_str(&template_text()).unwrap();
+    let parameters = &document["Parameters"];
+    // Credentials are allowed for these origins: production must name its own.
+    assert!(parameters["AllowedOrigins"]["Default"].is_null());
+    // Issuer and audience are checked on every token, so they cannot be left empty.
+    for name in ["JwtIssuer", "JwtAudience"] {
+        assert!(
+            parameters[name]["Default"].is_null(),
+            "{name} has a default"
+        );
+        assert!(
+            parameters[name]["MinLength"].as_u64() >= Some(1),
+            "{name} may be empty"
+        );
+    }
+    // The emailed link is https, except on this machine.
+    let pattern = parameters["InviteLinkBaseUrl"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    let pattern = regex_lite::Regex::new(pattern).unwrap();
+    for good in [
+        "https://app.example.com/invites",
+        "http://localhost:3000/invites",
+    ] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "http://app.example.com/invites",
+        "http://localhost.evil.example/x",
+        "/invites",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
 }

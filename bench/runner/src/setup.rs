@@ -49,9 +49,15 @@ pub fn find_binary(dir: &Path, name: &str) -> Result<PathBuf, Error> {
         .ok_or_else(|| format!("no binary {name} in {}", dir.display()).into())
 }
 
+const ISSUER: &str = "https://auth.invites.bench";
+const AUDIENCE: &str = "invites-api";
+
 pub fn token(user: UserId, email: &EmailAddress, tenant: TenantId) -> String {
     let now = chrono::Utc::now().timestamp();
-    Claims::new(user, email, tenant, now, chrono::Duration::hours(6)).mint_hs256(SECRET.as_bytes())
+    let mut claims = Claims::new(user, email, tenant, now, chrono::Duration::hours(6));
+    claims.iss = Some(ISSUER.to_owned());
+    claims.aud = Some(AUDIENCE.to_owned());
+    claims.mint_hs256(SECRET.as_bytes())
 }
 
 /// An API Gateway event from the benchmark's admin (or whoever `token` is).
@@ -84,6 +90,8 @@ impl Bench {
             ("SENDER_EMAIL", "bench@example.com"),
             ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
             ("JWT_HS256_SECRET", SECRET),
+            ("JWT_ISSUER", ISSUER),
+            ("JWT_AUDIENCE", AUDIENCE),
             ("RUST_LOG", "info"),
         ] {
             env.insert(k.into(), v.into());
@@ -164,7 +172,11 @@ impl Bench {
             };
             made.push((invite.id, email));
             let store = self.store.clone();
-            tasks.spawn(async move { store.insert_pending_invite(&invite, None).await });
+            tasks.spawn(async move {
+                store
+                    .insert_pending_invite(&invite, None, u64::MAX, false)
+                    .await
+            });
             if tasks.len() >= 32 {
                 tasks.join_next().await.unwrap()??;
             }

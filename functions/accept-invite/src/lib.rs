@@ -6,7 +6,7 @@
 
 use invites_shared::auth::AuthError;
 use invites_shared::aws;
-use invites_shared::config::{self, CommonSettings};
+use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
 use invites_shared::domain::{Clock, Invite, InviteStatus, Role, TenantId};
 use invites_shared::http::{json_response, parse_invite_id, ApiError, Invalid};
 use invites_shared::runtime::Function;
@@ -16,12 +16,42 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-/// What this function reads from its environment: only what every function reads.
-pub type Settings = CommonSettings;
+/// What accept-invite reads from its environment.
+#[derive(Clone)]
+pub struct Settings {
+    pub common: CommonSettings,
+    /// Refuse tokens that do not say `email_verified: true` (by default only an explicit
+    /// `false` is refused, as not every identity provider sends the claim).
+    pub require_email_verified: bool,
+}
+
+impl FunctionSettings for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+
+    fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
+        let require_email_verified = match env.optional("REQUIRE_EMAIL_VERIFIED").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "REQUIRE_EMAIL_VERIFIED",
+                    reason: format!("{other:?} is not true or false"),
+                })
+            }
+        };
+        Ok(Self {
+            common: CommonSettings::read(env)?,
+            require_email_verified,
+        })
+    }
+}
 
 /// The function's state, built once per process.
 pub struct AcceptInvite {
     common: Common,
+    require_email_verified: bool,
 }
 
 impl AcceptInvite {
@@ -36,7 +66,8 @@ impl AcceptInvite {
         clock: Clock,
     ) -> Result<Self, StartupError> {
         Ok(Self {
-            common: Common::new(&settings, dynamodb, clock)?,
+            common: Common::new(&settings.common, dynamodb, clock)?,
+            require_email_verified: settings.require_email_verified,
         })
     }
 }
@@ -58,6 +89,10 @@ pub enum AcceptError {
     Expired,
     #[error("You are already a member of this tenant")]
     AlreadyMember,
+    #[error("Tenant not found")]
+    TenantNotFound,
+    #[error("Verify your email address before accepting")]
+    EmailNotVerified,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -67,8 +102,12 @@ impl From<AcceptError> for ApiError {
         match error {
             AcceptError::Unauthenticated(e) => e.into(),
             AcceptError::Invalid(e) => e.into(),
-            e @ AcceptError::NotFound => ApiError::NotFound(e.to_string()),
-            e @ AcceptError::OtherEmail => ApiError::Forbidden(e.to_string()),
+            e @ (AcceptError::NotFound | AcceptError::TenantNotFound) => {
+                ApiError::NotFound(e.to_string())
+            }
+            e @ (AcceptError::OtherEmail | AcceptError::EmailNotVerified) => {
+                ApiError::Forbidden(e.to_string())
+            }
             e @ (AcceptError::AlreadyAccepted | AcceptError::AlreadyMember) => {
                 ApiError::Conflict(e.to_string())
             }
@@ -104,8 +143,15 @@ impl Function for AcceptInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, AcceptError> {
-        let caller = self.common.verifier.authenticate(req.headers())?;
+        let caller = self.common.verifier.authenticate(&req)?;
         let invite_id = parse_invite_id(&req)?;
+        let verified = match caller.email_verified {
+            Some(verified) => verified,
+            None => !self.require_email_verified,
+        };
+        if !verified {
+            return Err(AcceptError::EmailNotVerified);
+        }
         let store = &self.common.store;
         let mut attempt = 0;
         loop {
@@ -133,7 +179,8 @@ impl Function for AcceptInvite {
                     return Ok(accepted(&invite));
                 }
                 AcceptOutcome::AlreadyMember => return Err(AcceptError::AlreadyMember),
-                // Changed meanwhile (accepted, expired, deleted, or its tenant gone): read again.
+                AcceptOutcome::TenantGone => return Err(AcceptError::TenantNotFound),
+                // Changed meanwhile (accepted, expired, deleted, another role): read again.
                 AcceptOutcome::Changed => store::pause_before_retry(attempt).await?,
             }
         }

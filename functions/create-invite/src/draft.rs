@@ -2,6 +2,7 @@
 
 use invites_shared::auth::Caller;
 use invites_shared::domain::{EmailId, Invite, InviteId, Tenant, Timestamp, UserId};
+use invites_shared::http::error_chain;
 use invites_shared::store::{DirectAddOutcome, InsertOutcome};
 
 use crate::input::CreateInviteInput;
@@ -66,16 +67,19 @@ impl Draft<'_> {
         }
     }
 
-    /// A pending invite, new or refreshed; emailed unless the tenant has its own IdP.
+    /// A pending invite, new or refreshed; emailed unless the tenant has its own IdP or this
+    /// invitee's last email went out within the cooldown.
     pub async fn store_pending(
         &self,
         pending_slot: Option<InviteId>,
         pending: Option<Invite>,
     ) -> Result<Option<Invite>, CreateError> {
         let store = &self.function.common.store;
-        let invite = match pending {
+        let emailed = !self.tenant.has_external_idp();
+        let (invite, send) = match pending {
             Some(pending) => {
                 let expires_at = self.now.plus(self.function.invite_lifetime);
+                let cooldown = emailed.then_some(self.function.email_cooldown);
                 let refreshed = store
                     .refresh_pending_invite(
                         &pending,
@@ -83,22 +87,28 @@ impl Draft<'_> {
                         self.caller.user_id,
                         self.now,
                         expires_at,
+                        cooldown,
                     )
                     .await?;
                 match refreshed {
-                    Some(invite) => invite,
+                    Some(refreshed) => refreshed,
                     None => return Ok(None),
                 }
             }
             None => {
                 let invite = self.new_invite();
-                match store.insert_pending_invite(&invite, pending_slot).await? {
-                    InsertOutcome::Inserted => invite,
+                let cap = self.function.max_open_invites;
+                match store
+                    .insert_pending_invite(&invite, pending_slot, cap, emailed)
+                    .await?
+                {
+                    InsertOutcome::Inserted => (invite, emailed),
                     InsertOutcome::PendingSlotTaken => return Ok(None),
+                    InsertOutcome::TenantFull => return Err(CreateError::TooManyOpen(cap)),
                 }
             }
         };
-        if self.tenant.has_external_idp() {
+        if !send {
             return Ok(Some(invite));
         }
         let email_id = self.send_email(&invite).await?;
@@ -124,12 +134,20 @@ impl Draft<'_> {
             link: &link,
             expires_at: invite.expires_at,
         };
-        let message_id = self.function.mailer.send(&invitation, email_id).await?;
+        let store = &self.function.common.store;
+        let message_id = match self.function.mailer.send(&invitation, email_id).await {
+            Ok(message_id) => message_id,
+            Err(mail_error) => {
+                // Unclaimed, a repeat of the request sends at once.
+                if let Err(error) = store.release_email_claim(invite.id, self.now).await {
+                    tracing::warn!(invite_id = %invite.id, error = %error_chain(&error), "email claim not released");
+                }
+                return Err(mail_error.into());
+            }
+        };
         tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
-        self.function
-            .common
-            .store
-            .record_email_sent(invite.id, email_id)
+        store
+            .record_email_sent(invite.id, email_id, self.now)
             .await
             .map_err(CreateError::EmailNotRecorded)?;
         Ok(email_id)

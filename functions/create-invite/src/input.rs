@@ -17,8 +17,14 @@ pub struct CreateInviteInput {
 }
 
 /// Parses the create-invite body.
-pub fn parse_create_invite(headers: &HeaderMap, body: &Body) -> Result<CreateInviteInput, Invalid> {
-    let object = json_object(headers, body)?;
+pub fn parse_create_invite(
+    headers: &HeaderMap,
+    body: &Body,
+    via_cookie: bool,
+) -> Result<CreateInviteInput, Invalid> {
+    // A browser's body (cookie auth) must say it is JSON: a cross-site page cannot send that
+    // without a CORS preflight, which the API refuses for other origins.
+    let object = json_object(headers, body, via_cookie)?;
     let whole = Value::Object(object.clone());
     let mut issues = Vec::new();
 
@@ -107,7 +113,7 @@ mod tests {
         let body = Body::from(
             r#"{"tenant_id":"9b2f0c1e-9d0a-4b6e-8f5c-2f7a1d3c4b5a","email":" Bob@Example.com ","role":"ADMIN"}"#,
         );
-        let input = parse_create_invite(&json_headers(), &body).unwrap();
+        let input = parse_create_invite(&json_headers(), &body, false).unwrap();
         assert_eq!(input.email.as_str(), "bob@example.com");
         assert_eq!(input.role, Role::Admin);
     }
@@ -115,7 +121,7 @@ mod tests {
     #[test]
     fn every_body_problem_is_reported() {
         let body = Body::from(r#"{"tenant_id":"nope","email":5,"role":"admin"}"#);
-        let found = issues(parse_create_invite(&json_headers(), &body));
+        let found = issues(parse_create_invite(&json_headers(), &body, false));
         let kinds: Vec<_> = found.iter().map(|i| i.kind).collect();
         assert_eq!(kinds, ["uuid_parsing", "string_type", "enum"]);
         assert_eq!(found[0].loc, vec![json!("body"), json!("tenant_id")]);

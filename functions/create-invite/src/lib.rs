@@ -27,6 +27,11 @@ use input::{parse_create_invite, CreateInviteInput};
 use mail::{MailError, Mailer};
 
 pub const DEFAULT_INVITE_LIFETIME_HOURS: i64 = 7 * 24;
+/// A re-invite within this many minutes of the last email refreshes the invite but sends no
+/// second email: an admin (or a stolen admin token) cannot flood an inbox from our domain.
+pub const DEFAULT_EMAIL_COOLDOWN_MINUTES: i64 = 10;
+/// Open (not accepted, not deleted) invites a tenant may hold.
+pub const DEFAULT_MAX_OPEN_INVITES: u64 = 1_000;
 
 /// What create-invite reads from its environment.
 #[derive(Clone)]
@@ -37,6 +42,10 @@ pub struct Settings {
     pub sender_email: String,
     /// How long a new or refreshed invite stays pending.
     pub invite_lifetime: chrono::Duration,
+    /// No second email to the same invitee within this time.
+    pub email_cooldown: chrono::Duration,
+    /// The most open invites a tenant may hold.
+    pub max_open_invites: u64,
 }
 
 impl FunctionSettings for Settings {
@@ -52,11 +61,30 @@ impl FunctionSettings for Settings {
                 reason: "must be between 1 and 8760".into(),
             });
         }
+        let cooldown = env.number(
+            "INVITE_EMAIL_COOLDOWN_MINUTES",
+            DEFAULT_EMAIL_COOLDOWN_MINUTES,
+        )?;
+        if !(0..=24 * 60).contains(&cooldown) {
+            return Err(ConfigError::Invalid {
+                name: "INVITE_EMAIL_COOLDOWN_MINUTES",
+                reason: "must be between 0 and 1440".into(),
+            });
+        }
+        let max_open_invites = env.number("MAX_PENDING_INVITES", DEFAULT_MAX_OPEN_INVITES)?;
+        if max_open_invites == 0 {
+            return Err(ConfigError::Invalid {
+                name: "MAX_PENDING_INVITES",
+                reason: "must be at least 1".into(),
+            });
+        }
         Ok(Self {
             common: CommonSettings::read(env)?,
             links: InviteLinks::read(env)?,
             sender_email: env.required("SENDER_EMAIL")?,
             invite_lifetime: chrono::Duration::hours(hours),
+            email_cooldown: chrono::Duration::minutes(cooldown),
+            max_open_invites,
         })
     }
 }
@@ -67,6 +95,8 @@ pub struct CreateInvite {
     mailer: Mailer,
     links: InviteLinks,
     invite_lifetime: chrono::Duration,
+    email_cooldown: chrono::Duration,
+    max_open_invites: u64,
 }
 
 impl CreateInvite {
@@ -91,6 +121,8 @@ impl CreateInvite {
             mailer: Mailer::new(ses, settings.sender_email),
             links: settings.links,
             invite_lifetime: settings.invite_lifetime,
+            email_cooldown: settings.email_cooldown,
+            max_open_invites: settings.max_open_invites,
         })
     }
 }
@@ -114,6 +146,11 @@ pub enum CreateError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(
+        "This tenant already has {0} open invites, the most it may have. Delete invites that \
+         are no longer needed (expired ones included) and try again."
+    )]
+    TooManyOpen(u64),
     /// SES accepted the email, then the store could not record it.
     #[error("the invitation email was sent but could not be recorded")]
     EmailNotRecorded(#[source] StoreError),
@@ -128,6 +165,7 @@ impl From<CreateError> for ApiError {
             e @ CreateError::OwnerOnly => ApiError::Forbidden(e.to_string()),
             e @ CreateError::TenantNotFound => ApiError::NotFound(e.to_string()),
             e @ CreateError::AlreadyMember => ApiError::Conflict(e.to_string()),
+            e @ CreateError::TooManyOpen(_) => ApiError::TooManyRequests(e.to_string()),
             CreateError::Store(e) => e.into(),
             CreateError::Mail(MailError::Unavailable(cause)) => ApiError::DependencyUnavailable {
                 detail: "The invitation email could not be sent because the email service is \
@@ -142,7 +180,8 @@ impl From<CreateError> for ApiError {
             CreateError::EmailNotRecorded(cause) => ApiError::DependencyUnavailable {
                 detail: "The invitation email was sent, but the invite store became unavailable \
                          before it could be recorded. The invite is saved; repeat the same \
-                         request in a few seconds to record it (the email is sent again).",
+                         request once this one's time is up (10 seconds) to record it (the email is sent \
+                         again).",
                 cause: Box::new(cause),
             },
         }
@@ -158,8 +197,8 @@ impl Function for CreateInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, CreateError> {
-        let caller = self.common.verifier.authenticate(req.headers())?;
-        let input = parse_create_invite(req.headers(), req.body())?;
+        let caller = self.common.verifier.authenticate(&req)?;
+        let input = parse_create_invite(req.headers(), req.body(), caller.via_cookie)?;
         let invite = self.create(&caller, &input).await?;
         let body = InviteResponse::new(&invite, &self.links, self.common.clock.now());
         Ok(json_response(StatusCode::CREATED, &body))
@@ -230,6 +269,8 @@ mod tests {
     const BASE: &[(&str, &str)] = &[
         ("TABLE_NAME", "invites"),
         ("JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("JWT_ISSUER", "https://auth.example.com"),
+        ("JWT_AUDIENCE", "invites-api"),
         ("INVITE_LINK_BASE_URL", "https://app.example.com/invites"),
         ("SENDER_EMAIL", "invites@example.com"),
     ];

@@ -88,7 +88,7 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
 
     let email_contains = params
         .get("email")
-        .map(|raw| raw.trim().to_lowercase())
+        .map(|raw| raw.trim().to_ascii_lowercase())
         .filter(|needle| !needle.is_empty());
     let status = params.get("status").and_then(|raw| {
         let parsed = InviteStatus::parse(raw);

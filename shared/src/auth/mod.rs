@@ -1,8 +1,12 @@
 //! The one place where a request becomes a verified caller: token from the `Authorization`
-//! header or the `ks_uat` cookie, signature and claims checked, ids parsed.
+//! header or the `ks_uat` cookie, signature and claims checked, ids parsed, and for the cookie
+//! the cross-site rule (`csrf`).
+
+mod csrf;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::http::{self, HeaderMap};
+use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,6 +23,10 @@ pub struct Caller {
     pub email: EmailAddress,
     /// The tenant the user is currently working in.
     pub current_tenant_id: TenantId,
+    /// The token's `email_verified`, if it has one.
+    pub email_verified: Option<bool>,
+    /// Authenticated by the `ks_uat` cookie (a browser) rather than an `Authorization` header.
+    pub via_cookie: bool,
 }
 
 /// Why a request is not authenticated. The text is safe to show to the client.
@@ -30,6 +38,12 @@ pub enum AuthError {
     Expired,
     #[error("Could not validate credentials")]
     Invalid,
+    /// A cookie-authenticated change from an origin that is not allowed (answered 403).
+    #[error(
+        "Cross-site request refused: a request authenticated by the ks_uat cookie may only \
+         change data from an allowed origin"
+    )]
+    ForeignOrigin,
 }
 
 /// Claims of a user access token: what the platform signs and what this service reads.
@@ -48,6 +62,26 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// `false` when the identity provider has not verified `email`; absent when it does not
+    /// say. Some providers send it as a string.
+    #[serde(
+        default,
+        deserialize_with = "verified_flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_verified: Option<bool>,
+}
+
+/// `true`/`false`, or their strings; anything else is not a verification.
+fn verified_flag<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::Bool(flag) => Some(flag),
+        serde_json::Value::String(text) if text == "true" => Some(true),
+        _ => Some(false),
+    })
 }
 
 #[cfg(feature = "dev-tools")]
@@ -68,6 +102,7 @@ impl Claims {
             exp: issued_at + ttl.num_seconds(),
             iss: None,
             aud: None,
+            email_verified: None,
         }
     }
 
@@ -100,6 +135,8 @@ pub struct TokenVerifier {
     /// (algorithm, key, validation) for every configured key; a token whose header names
     /// another algorithm is refused before any signature work.
     keys: Vec<(Algorithm, DecodingKey, Validation)>,
+    /// Origins from which a cookie-authenticated request may change data.
+    allowed_origins: Vec<String>,
 }
 
 impl TokenVerifier {
@@ -121,23 +158,18 @@ impl TokenVerifier {
                 let mut validation = Validation::new(algorithm);
                 validation.leeway = config.leeway_seconds;
                 validation.validate_nbf = true;
-                // A configured issuer or audience must be present, not merely right if present.
-                let mut required = vec!["exp"];
-                required.extend(config.issuer.as_ref().map(|_| "iss"));
-                required.extend(config.audience.as_ref().map(|_| "aud"));
-                validation.set_required_spec_claims(&required);
-                match &config.issuer {
-                    Some(issuer) => validation.set_issuer(&[issuer]),
-                    None => validation.iss = None,
-                }
-                match &config.audience {
-                    Some(audience) => validation.set_audience(&[audience]),
-                    None => validation.validate_aud = false,
-                }
+                // Issuer and audience must be present and right: a token the same key signed
+                // for another service is refused.
+                validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+                validation.set_issuer(&[&config.issuer]);
+                validation.set_audience(&[&config.audience]);
                 (algorithm, key, validation)
             })
             .collect();
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            allowed_origins: config.allowed_origins.clone(),
+        })
     }
 
     /// Verifies `token` and returns the caller it names.
@@ -158,13 +190,22 @@ impl TokenVerifier {
             user_id: parse_uuid(&claims.sub)?.into(),
             email: EmailAddress::parse(&claims.email).map_err(|_| AuthError::Invalid)?,
             current_tenant_id: parse_uuid(&claims.tenant_id)?.into(),
+            email_verified: claims.email_verified,
+            via_cookie: false,
         })
     }
 
-    /// Finds the token in `headers` and verifies it.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
-        let token = token_from_headers(headers)?;
-        self.verify(token)
+    /// Finds the token in the request's headers and verifies it; a cookie must also pass the
+    /// cross-site rule.
+    pub fn authenticate(&self, req: &Request) -> Result<Caller, AuthError> {
+        let (token, via_cookie) = credential(req.headers())?;
+        if via_cookie && !csrf::origin_allowed(req.method(), req.headers(), &self.allowed_origins) {
+            return Err(AuthError::ForeignOrigin);
+        }
+        Ok(Caller {
+            via_cookie,
+            ..self.verify(token)?
+        })
     }
 }
 
@@ -175,6 +216,11 @@ fn parse_uuid(raw: &str) -> Result<Uuid, AuthError> {
 /// The bearer token from `Authorization`, else the `ks_uat` cookie. A present but unusable
 /// `Authorization` header is an error: it never falls back to the cookie.
 pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
+    credential(headers).map(|(token, _)| token)
+}
+
+/// The token, and whether it came from the cookie.
+fn credential(headers: &HeaderMap) -> Result<(&str, bool), AuthError> {
     if let Some(value) = headers.get(http::header::AUTHORIZATION) {
         let value = value.to_str().map_err(|_| AuthError::Invalid)?.trim();
         let (scheme, token) = value.split_once(' ').ok_or(AuthError::Missing)?;
@@ -185,7 +231,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
         return if token.is_empty() {
             Err(AuthError::Missing)
         } else {
-            Ok(token)
+            Ok((token, false))
         };
     }
     for value in headers.get_all(http::header::COOKIE) {
@@ -200,7 +246,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
                         .and_then(|t| t.strip_suffix('"'))
                         .unwrap_or(token);
                     if !token.is_empty() {
-                        return Ok(token);
+                        return Ok((token, true));
                     }
                 }
             }

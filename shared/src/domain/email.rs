@@ -9,7 +9,7 @@ pub const MAX_EMAIL_LEN: usize = 254;
 const MAX_LOCAL_PART_LEN: usize = 64;
 const MAX_DOMAIN_LABEL_LEN: usize = 63;
 
-/// A syntactically valid email address: trimmed and lower-cased.
+/// A syntactically valid email address: trimmed, ASCII letters lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct EmailAddress(String);
@@ -20,10 +20,12 @@ pub struct EmailAddress(String);
 pub struct InvalidEmail(&'static str);
 
 impl EmailAddress {
-    /// Trims, lower-cases and validates. Rejects anything that could break an email header
+    /// Trims, lower-cases ASCII letters (other characters stay as they are) and validates. Rejects anything that could break an email header
     /// (control characters, CR/LF, commas, angle brackets, quotes, spaces).
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
-        let email = raw.trim().to_lowercase();
+        // ASCII case folding only: full Unicode lower-casing maps look-alikes such as U+212A
+        // KELVIN SIGN onto ASCII letters, which identity providers treat as other accounts.
+        let email = raw.trim().to_ascii_lowercase();
         if email.is_empty() {
             return Err(InvalidEmail("An email address cannot be empty."));
         }
@@ -141,6 +143,26 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "accepted {bad:?}");
         }
+    }
+
+    #[test]
+    fn only_ascii_letters_are_folded() {
+        let kate = EmailAddress::parse("Kate@Corp.com").unwrap();
+        assert_eq!(kate.as_str(), "kate@corp.com");
+        for look_alike in [
+            "\u{212A}ate@corp.com", // KELVIN SIGN, lower-cases to an ASCII k
+            "\u{212B}nn@corp.com",  // ANGSTROM SIGN, lower-cases to å
+            "\u{0130}van@corp.com", // LATIN CAPITAL I WITH DOT, lower-cases to i + dot
+            "\u{017F}am@corp.com",  // LATIN SMALL LONG S, upper-cases to S
+        ] {
+            let parsed = EmailAddress::parse(look_alike).unwrap();
+            assert_eq!(parsed.as_str(), look_alike, "non-ASCII is kept as it is");
+            assert_ne!(parsed, kate);
+        }
+        assert_ne!(
+            EmailAddress::parse("\u{212A}ate@corp.com").unwrap(),
+            EmailAddress::parse("kate@corp.com").unwrap()
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("Method Not Allowed")]
     MethodNotAllowed { allow: String },
     #[error("Request body too large (at most {limit} bytes)")]
@@ -108,11 +110,13 @@ impl From<NotAManager> for ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Unauthenticated(AuthError::ForeignOrigin) => StatusCode::FORBIDDEN,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -151,6 +155,7 @@ impl ApiError {
         let mut response = json_response(status, &json!({ "detail": self.detail() }));
         let headers = response.headers_mut();
         match self {
+            Self::Unauthenticated(AuthError::ForeignOrigin) => {}
             Self::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }

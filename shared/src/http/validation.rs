@@ -106,9 +106,14 @@ fn json_error_position(text: &str, error: &serde_json::Error) -> usize {
     text.chars().count()
 }
 
-/// The JSON object of a request body, following FastAPI: no `Content-Type` is read as JSON,
-/// a non-JSON `Content-Type` leaves the raw text, which no model accepts.
-pub fn json_object(headers: &HeaderMap, body: &Body) -> Result<Map<String, Value>, Invalid> {
+/// The JSON object of a request body, following FastAPI: no `Content-Type` is read as JSON
+/// (unless `require_json_type`), a non-JSON `Content-Type` leaves the raw text, which no model
+/// accepts.
+pub fn json_object(
+    headers: &HeaderMap,
+    body: &Body,
+    require_json_type: bool,
+) -> Result<Map<String, Value>, Invalid> {
     let bytes = body_bytes(body);
     if bytes.is_empty() {
         return Err(Invalid::from(ValidationIssue::new(
@@ -127,7 +132,8 @@ pub fn json_object(headers: &HeaderMap, body: &Body) -> Result<Map<String, Value
         ))
     };
     let text = String::from_utf8_lossy(bytes);
-    if is_json_content_type(headers) == Some(false) {
+    let is_json = is_json_content_type(headers).unwrap_or(!require_json_type);
+    if !is_json {
         return Err(not_an_object(json!(text)));
     }
     let value: Value = serde_json::from_str(&text).map_err(|e| {
@@ -215,10 +221,10 @@ mod tests {
     fn malformed_json_reports_the_position() {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
-        let found = issues(json_object(&headers, &Body::from("{\"a\": }")));
+        let found = issues(json_object(&headers, &Body::from("{\"a\": }"), false));
         assert_eq!(found[0].kind, "json_invalid");
         assert_eq!(found[0].loc, vec![json!("body"), json!(6)]);
-        let found = issues(json_object(&headers, &Body::from("{\"a\": ")));
+        let found = issues(json_object(&headers, &Body::from("{\"a\": "), false));
         assert_eq!(found[0].loc, vec![json!("body"), json!(6)]);
     }
 
@@ -226,7 +232,7 @@ mod tests {
     fn non_json_content_type_is_not_an_object() {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
-        let found = issues(json_object(&headers, &Body::from("{}")));
+        let found = issues(json_object(&headers, &Body::from("{}"), false));
         assert_eq!(found[0].kind, "model_attributes_type");
     }
 }

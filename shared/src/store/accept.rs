@@ -11,8 +11,11 @@ use crate::domain::{Invite, Membership, Timestamp, UserId};
 pub enum AcceptOutcome {
     Accepted,
     AlreadyMember,
-    /// The invite is no longer pending (accepted, expired or deleted meanwhile); read again.
+    /// The invite changed since it was read (accepted, expired, deleted, or given another
+    /// role); read again.
     Changed,
+    /// The invite's tenant no longer exists.
+    TenantGone,
 }
 
 impl Store {
@@ -30,9 +33,13 @@ impl Store {
                 "SET accepted_at = :now, accepted_by_user_id = :user, updated_at = :now, \
                  #updated_sk = :updated_sk, #accepted_pk = :accepted_pk, #accepted_sk = :accepted_sk",
             )
+            // The role read is the role granted: a role lowered meanwhile fails the condition.
             .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
+                "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now \
+                 AND #role = :role",
             )
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":role", s(invite.role.as_str()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#accepted_pk", ACCEPTED_PK)
             .expression_attribute_names("#accepted_sk", ACCEPTED_SK)
@@ -66,6 +73,8 @@ impl Store {
             Ok(()) => Ok(AcceptOutcome::Accepted),
             Err(cancelled) if cancelled.failed(0) => Ok(AcceptOutcome::Changed),
             Err(cancelled) if cancelled.failed(1) => Ok(AcceptOutcome::AlreadyMember),
+            // The counters live on the tenant item, which must exist.
+            Err(cancelled) if cancelled.failed(2) => Ok(AcceptOutcome::TenantGone),
             Err(_) => Ok(AcceptOutcome::Changed),
         }
     }

@@ -28,11 +28,30 @@ pub struct InviteeState {
     pub pending_slot_invite: Option<Invite>,
 }
 
+/// A claim of the next invitation email, made `now` by a request that runs until `ends`:
+/// granted if the last claim is older than the cooldown (`cutoff`), or its request has ended
+/// without recording the email as sent (it failed or died).
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    now: Timestamp,
+    cutoff: Timestamp,
+    ends: Timestamp,
+}
+
+/// When the current request's claim stops being in flight: its deadline.
+fn claim_ends(now: Timestamp) -> Timestamp {
+    let left = chrono::Duration::from_std(crate::budget::remaining())
+        .unwrap_or(chrono::Duration::seconds(10));
+    now.plus(left.min(chrono::Duration::minutes(15)))
+}
+
 #[derive(Debug)]
 pub enum InsertOutcome {
     Inserted,
     /// Another request took the pending slot first.
     PendingSlotTaken,
+    /// The tenant already has as many open invites as it may.
+    TenantFull,
 }
 
 #[derive(Debug)]
@@ -112,11 +131,22 @@ impl Store {
 
     /// Stores a new pending invite and points the tenant's pending slot at it. `pending_slot`
     /// is the invite the slot named when it was read (an expired one), or `None` if empty.
+    /// `claim_email`: the invite is stored with its email claimed (see `refresh_pending_invite`),
+    /// so that requests racing this one send no second email. `max_open`: the most open
+    /// invites the tenant may hold.
     pub async fn insert_pending_invite(
         &self,
         invite: &Invite,
         pending_slot: Option<InviteId>,
+        max_open: u64,
+        claim_email: bool,
     ) -> Result<InsertOutcome, StoreError> {
+        let mut item = invite_to_item(invite);
+        if claim_email {
+            item.insert(EMAIL_CLAIMED_AT.into(), s(invite.created_at.to_rfc3339()));
+            let ends = claim_ends(invite.created_at);
+            item.insert(EMAIL_CLAIM_ENDS.into(), s(ends.to_rfc3339()));
+        }
         let pending_slot_put = match pending_slot {
             None => self.put(pending_slot_item(invite), "attribute_not_exists(pk)"),
             Some(previous) => self.put_with(
@@ -128,13 +158,14 @@ impl Store {
         let items = vec![
             TransactWriteItem::builder().put(pending_slot_put).build(),
             TransactWriteItem::builder()
-                .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
+                .put(self.put(item, "attribute_not_exists(pk)"))
                 .build(),
-            self.count_change(invite.tenant_id, 1, 0),
+            self.count_new_invite_capped(invite.tenant_id, max_open),
         ];
         match self.transact(items).await? {
             Ok(()) => Ok(InsertOutcome::Inserted),
             Err(cancelled) if cancelled.failed(0) => Ok(InsertOutcome::PendingSlotTaken),
+            Err(cancelled) if cancelled.failed(2) => Ok(InsertOutcome::TenantFull),
             Err(cancelled) => Err(StoreError::Failed(
                 format!("insert invite cancelled: {:?}", cancelled.0).into(),
             )),
@@ -142,7 +173,10 @@ impl Store {
     }
 
     /// Gives a still-pending invite a new role, expiry and inviter; its `email_id` stays that
-    /// of the last email that went out. `None` when it is no longer pending.
+    /// of the last email that went out. With `email_cooldown`, the same write also claims the
+    /// next invitation email, unless one was claimed within the cooldown: of many concurrent
+    /// re-invites only one sends, and none within the cooldown. `None` when the invite is no
+    /// longer pending; else the invite and whether this request claimed the email.
     pub async fn refresh_pending_invite(
         &self,
         invite: &Invite,
@@ -150,15 +184,46 @@ impl Store {
         invited_by: UserId,
         now: Timestamp,
         expires_at: Timestamp,
+        email_cooldown: Option<chrono::Duration>,
+    ) -> Result<Option<(Invite, bool)>, StoreError> {
+        if let Some(cooldown) = email_cooldown {
+            let claim = Claim {
+                now,
+                cutoff: Timestamp::from_datetime(now.as_datetime() - cooldown),
+                ends: claim_ends(now),
+            };
+            let claimed = self
+                .refresh(invite, role, invited_by, now, expires_at, Some(claim))
+                .await?;
+            if let Some(invite) = claimed {
+                return Ok(Some((invite, true)));
+            }
+        }
+        // Not pending any more, or within the cooldown: the plain refresh tells which.
+        let refreshed = self
+            .refresh(invite, role, invited_by, now, expires_at, None)
+            .await?;
+        Ok(refreshed.map(|invite| (invite, false)))
+    }
+
+    async fn refresh(
+        &self,
+        invite: &Invite,
+        role: Role,
+        invited_by: UserId,
+        now: Timestamp,
+        expires_at: Timestamp,
+        claim: Option<Claim>,
     ) -> Result<Option<Invite>, StoreError> {
-        let update = self
+        let pending =
+            "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now";
+        let set = "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
+                   expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk";
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
-            )
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .expression_attribute_values(":role", s(role.as_str()))
             .expression_attribute_values(":inviter", s(invited_by.to_string()))
@@ -169,11 +234,22 @@ impl Store {
             .expression_attribute_names("#role", "role")
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
-            .update_expression(
-                "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
-                 expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk",
-            )
             .return_values(ReturnValue::AllNew);
+        update = match claim {
+            None => update.condition_expression(pending).update_expression(set),
+            Some(claim) => update
+                .condition_expression(format!(
+                    "{pending} AND (attribute_not_exists(#claimed) OR #claimed <= :cutoff OR \
+                     (#ends <= :now AND (attribute_not_exists(#sent) OR #sent <> #claimed)))"
+                ))
+                .update_expression(format!("{set}, #claimed = :claimed, #ends = :ends"))
+                .expression_attribute_names("#claimed", EMAIL_CLAIMED_AT)
+                .expression_attribute_names("#ends", EMAIL_CLAIM_ENDS)
+                .expression_attribute_names("#sent", EMAIL_SENT_CLAIM)
+                .expression_attribute_values(":claimed", s(claim.now.to_rfc3339()))
+                .expression_attribute_values(":cutoff", s(claim.cutoff.to_rfc3339()))
+                .expression_attribute_values(":ends", s(claim.ends.to_rfc3339())),
+        };
         match update.send().await {
             Ok(output) => output.attributes.as_ref().map(invite_from_item).transpose(),
             Err(SdkError::ServiceError(context))
@@ -185,23 +261,27 @@ impl Store {
         }
     }
 
-    /// Records that SES accepted the invitation email `email_id` for `invite`. Called only
-    /// after SES has accepted it, so that an invite never claims an email that did not go out
-    /// (a crash in between leaves the invite without the new id, which is the safe side).
-    /// `false` if the invite was deleted meanwhile.
+    /// Records that SES accepted the invitation email `email_id`, sent under the claim made at
+    /// `claimed_at`. Called only after SES has accepted it, so that an invite never claims an
+    /// email that did not go out (a crash in between leaves the invite without the new id,
+    /// which is the safe side, and its claim unrecorded, so that a repeat after the claiming
+    /// request's deadline sends again). `false` if the invite was deleted meanwhile.
     pub async fn record_email_sent(
         &self,
         invite: InviteId,
         email_id: EmailId,
+        claimed_at: Timestamp,
     ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite), INVITE_SK)))
-            .update_expression("SET email_id = :email_id")
+            .update_expression("SET email_id = :email_id, #sent = :claimed")
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#sent", EMAIL_SENT_CLAIM)
             .expression_attribute_values(":email_id", s(email_id.to_string()))
+            .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
             .send()
             .await;
         match result {
@@ -210,6 +290,36 @@ impl Store {
                 if context.err().is_conditional_check_failed_exception() =>
             {
                 Ok(false)
+            }
+            Err(other) => Err(classify(other)),
+        }
+    }
+
+    /// Gives back the email claim made at `claimed_at` when SES did not take the email, so
+    /// that repeating the request sends it at once. Best effort: if this fails, the claim
+    /// lapses at the claiming request's deadline.
+    pub async fn release_email_claim(
+        &self,
+        invite: InviteId,
+        claimed_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(invite_pk(invite), INVITE_SK)))
+            .update_expression("REMOVE #claimed")
+            .condition_expression("#claimed = :claimed")
+            .expression_attribute_names("#claimed", EMAIL_CLAIMED_AT)
+            .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(context))
+                if context.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(())
             }
             Err(other) => Err(classify(other)),
         }

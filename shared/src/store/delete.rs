@@ -60,15 +60,22 @@ impl Store {
             .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()))
             .build()
             .expect("key is set");
-        let mut items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            self.count_change(invite.tenant_id, -1, if accepted { -1 } else { 0 }),
-        ];
-        if invite.status(now) == InviteStatus::Pending {
-            items.push(self.release_pending_slot(invite));
-        }
-        match self.transact(items).await? {
+        let delete = TransactWriteItem::builder().delete(delete).build();
+        let release = (invite.status(now) == InviteStatus::Pending)
+            .then(|| self.release_pending_slot(invite));
+        let counters = self.count_change(invite.tenant_id, -1, if accepted { -1 } else { 0 });
+        let items = [Some(delete.clone()), Some(counters), release.clone()];
+        match self.transact(items.into_iter().flatten().collect()).await? {
             Ok(()) => Ok(DeleteOutcome::Deleted),
+            // The counters live on the tenant item: when the tenant is gone, the invite still
+            // goes, without counters to keep.
+            Err(cancelled) if cancelled.failed(1) && !cancelled.failed(0) => {
+                let items = [Some(delete), release].into_iter().flatten().collect();
+                match self.transact(items).await? {
+                    Ok(()) => Ok(DeleteOutcome::Deleted),
+                    Err(_) => Ok(DeleteOutcome::Changed),
+                }
+            }
             Err(_) => Ok(DeleteOutcome::Changed),
         }
     }

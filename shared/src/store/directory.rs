@@ -69,6 +69,19 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a tenant's record (its invites and memberships stay, as when the platform
+    /// deletes a tenant item first).
+    pub async fn delete_tenant(&self, tenant: TenantId) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     pub async fn remove_membership(
         &self,
         tenant: TenantId,

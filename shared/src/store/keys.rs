@@ -44,6 +44,17 @@ pub const INDEX_BY_ACCEPTED: &str = "by_accepted";
 /// Counters kept on the tenant item, changed in the same transaction as the invites.
 pub const INVITE_COUNT: &str = "invite_count";
 pub const ACCEPTED_COUNT: &str = "accepted_count";
+/// When an invite's last invitation email was claimed for sending: only one request at a time
+/// sends, and none within the re-invite cooldown.
+pub const EMAIL_CLAIMED_AT: &str = "email_claimed_at";
+/// The deadline of the request that made the claim: until then the email is in flight.
+pub const EMAIL_CLAIM_ENDS: &str = "email_claim_ends";
+/// The claim under which the last email was sent and recorded (equal to `email_claimed_at`
+/// once that claim's email went out).
+pub const EMAIL_SENT_CLAIM: &str = "email_sent_claim";
+
+/// Invites not accepted and not deleted (pending or expired): what the pending cap limits.
+pub const OPEN_COUNT: &str = "open_count";
 
 pub fn tenant_pk(tenant: TenantId) -> String {
     format!("TENANT#{tenant}")

@@ -131,24 +131,49 @@ impl Store {
         put.build().expect("table, item and condition are set")
     }
 
-    /// Adds `invites` and `accepted` to the tenant's counters; fails if the tenant is gone.
+    /// Adds `invites` and `accepted` to the tenant's counters (and their difference to the
+    /// open count); fails if the tenant is gone.
     pub(super) fn count_change(
         &self,
         tenant: TenantId,
         invites: i64,
         accepted: i64,
     ) -> TransactWriteItem {
-        let update = Update::builder()
+        self.counters(tenant, invites, accepted, None)
+    }
+
+    /// A new open invite, refused (condition failed) when the tenant already has `cap` open
+    /// invites. Tenants counted before the open count existed start from none.
+    pub(super) fn count_new_invite_capped(&self, tenant: TenantId, cap: u64) -> TransactWriteItem {
+        self.counters(tenant, 1, 0, Some(cap))
+    }
+
+    fn counters(
+        &self,
+        tenant: TenantId,
+        invites: i64,
+        accepted: i64,
+        cap: Option<u64>,
+    ) -> TransactWriteItem {
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #total :total, #accepted :accepted")
-            .condition_expression("attribute_exists(pk)")
+            .update_expression("ADD #total :total, #accepted :accepted, #open :open")
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
+            .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_values(":total", n(invites))
             .expression_attribute_values(":accepted", n(accepted))
-            .build()
-            .expect("key and expression are set");
+            .expression_attribute_values(":open", n(invites - accepted));
+        update = match cap {
+            None => update.condition_expression("attribute_exists(pk)"),
+            Some(cap) => update
+                .condition_expression(
+                    "attribute_exists(pk) AND (attribute_not_exists(#open) OR #open < :cap)",
+                )
+                .expression_attribute_values(":cap", n(cap.min(i64::MAX as u64) as i64)),
+        };
+        let update = update.build().expect("key and expression are set");
         TransactWriteItem::builder().update(update).build()
     }
 
