@@ -21,8 +21,8 @@ pub fn mint_token(
     ttl: chrono::Duration,
 ) -> Result<String, DevError> {
     let secret = auth
-        .hs256_secret
-        .as_deref()
+        .hs256_secrets
+        .first()
         .ok_or("JWT_HS256_SECRET is not set")?;
     let mut claims = Claims::new(user, email, tenant, Utc::now().timestamp(), ttl);
     claims.iss = Some(auth.issuer.clone());

@@ -110,10 +110,15 @@ impl CommonSettings {
 /// How tokens are verified. The algorithm is pinned here, never taken from a token.
 #[derive(Clone)]
 pub struct AuthConfig {
-    /// HS256 shared secret.
-    pub hs256_secret: Option<Vec<u8>>,
+    /// HS256 shared secrets: the current one, then (during a rotation) the previous one.
+    pub hs256_secrets: Vec<Vec<u8>>,
     /// PEM public key, with the asymmetric algorithm it is for (RS256 or ES256).
     pub public_key: Option<(Algorithm, String)>,
+    /// A JWKS document given inline (`JWT_JWKS`).
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
+    /// A JWKS document's URL (`JWT_JWKS_URL`), and how often it may be fetched again.
+    pub jwks_url: Option<String>,
+    pub jwks_refresh: Duration,
     /// The `iss` every token must carry, and the `aud` it must be meant for: required, so
     /// that a token the same key signed for another service is never accepted.
     pub issuer: String,
@@ -127,12 +132,17 @@ pub struct AuthConfig {
 
 impl AuthConfig {
     pub fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
-        let hs256_secret = env.optional("JWT_HS256_SECRET").map(String::into_bytes);
-        if hs256_secret.as_ref().is_some_and(|s| s.len() < 32) {
-            return Err(ConfigError::Invalid {
-                name: "JWT_HS256_SECRET",
-                reason: "must be at least 32 bytes".into(),
-            });
+        let mut hs256_secrets = Vec::new();
+        for name in ["JWT_HS256_SECRET", "JWT_HS256_PREVIOUS_SECRET"] {
+            if let Some(secret) = env.optional(name) {
+                if secret.len() < 32 {
+                    return Err(ConfigError::Invalid {
+                        name,
+                        reason: "must be at least 32 bytes".into(),
+                    });
+                }
+                hs256_secrets.push(secret.into_bytes());
+            }
         }
         let public_key = match env.optional("JWT_PUBLIC_KEY_PEM") {
             None => None,
@@ -151,14 +161,39 @@ impl AuthConfig {
                 Some((algorithm, pem.replace("\\n", "\n")))
             }
         };
-        if hs256_secret.is_none() && public_key.is_none() {
+        let jwks = env
+            .optional("JWT_JWKS")
+            .map(|raw| {
+                serde_json::from_str(&raw).map_err(|e| ConfigError::Invalid {
+                    name: "JWT_JWKS",
+                    reason: format!("not a JWKS document: {e}"),
+                })
+            })
+            .transpose()?;
+        let jwks_url = env.optional("JWT_JWKS_URL");
+        if let Some(url) = &jwks_url {
+            let local = ["http://localhost", "http://127.0.0.1"]
+                .iter()
+                .any(|host| url.starts_with(host));
+            if !(url.starts_with("https://") || local) {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_JWKS_URL",
+                    reason: "must be an https URL (http only for localhost)".into(),
+                });
+            }
+        }
+        if hs256_secrets.is_empty() && public_key.is_none() && jwks.is_none() && jwks_url.is_none()
+        {
             return Err(ConfigError::Missing(
-                "JWT_HS256_SECRET or JWT_PUBLIC_KEY_PEM",
+                "JWT_HS256_SECRET, JWT_PUBLIC_KEY_PEM, JWT_JWKS or JWT_JWKS_URL",
             ));
         }
         Ok(Self {
-            hs256_secret,
+            hs256_secrets,
             public_key,
+            jwks,
+            jwks_url,
+            jwks_refresh: Duration::from_secs(env.number("JWT_JWKS_REFRESH_SECONDS", 60)?),
             issuer: env.required("JWT_ISSUER")?,
             audience: env.required("JWT_AUDIENCE")?,
             leeway_seconds: env.number("JWT_LEEWAY_SECONDS", 0)?,

@@ -95,6 +95,7 @@ where
     if let Err(error) = function.common().store.warm_up().await {
         tracing::warn!(error = %error_chain(&error), "DynamoDB warm-up failed");
     }
+    function.common().verifier.prefetch().await;
     let function = &function;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, std::convert::Infallible>(serve(function, req).await)

@@ -127,6 +127,15 @@ async fn forged_expired_and_malformed_tokens_are_refused_without_side_effects() 
             hs256(secret, &with(json!({ "nbf": now + 3600 }))),
         ),
         ("no exp", hs256(secret, &with(json!({ "exp": null })))),
+        // jsonwebtoken 9.3 ignored a claim of the wrong type (GHSA-h395-gr6q-cpjc).
+        (
+            "nbf of the wrong type",
+            hs256(secret, &with(json!({ "nbf": "tomorrow" }))),
+        ),
+        (
+            "exp of the wrong type",
+            hs256(secret, &with(json!({ "exp": "never" }))),
+        ),
         ("no sub", hs256(secret, &with(json!({ "sub": null })))),
         (
             "sub not a uuid",

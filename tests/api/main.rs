@@ -13,6 +13,7 @@ mod delete;
 mod events;
 mod faults;
 mod isolation;
+mod jwks;
 mod list;
 mod load;
 mod round_trips;

@@ -110,6 +110,9 @@ fn plausible(name: &str) -> String {
         "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" => "1".to_owned(),
         "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
         "REQUIRE_EMAIL_VERIFIED" => "true".to_owned(),
+        "JWT_JWKS_URL" => "https://auth.example.com/.well-known/jwks.json".to_owned(),
+        "JWT_JWKS" => r#"{"keys":[]}"#.to_owned(),
+        "JWT_JWKS_REFRESH_SECONDS" => "60".to_owned(),
         _ => "x".repeat(32),
     }
 }

@@ -143,7 +143,7 @@ impl Function for AcceptInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, AcceptError> {
-        let caller = self.common.verifier.authenticate(&req)?;
+        let caller = self.common.verifier.authenticate(&req).await?;
         let invite_id = parse_invite_id(&req)?;
         let verified = match caller.email_verified {
             Some(verified) => verified,

@@ -197,7 +197,7 @@ impl Function for CreateInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, CreateError> {
-        let caller = self.common.verifier.authenticate(&req)?;
+        let caller = self.common.verifier.authenticate(&req).await?;
         let input = parse_create_invite(req.headers(), req.body(), caller.via_cookie)?;
         let invite = self.create(&caller, &input).await?;
         let body = InviteResponse::new(&invite, &self.links, self.common.clock.now());

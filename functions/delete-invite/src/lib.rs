@@ -75,7 +75,7 @@ impl Function for DeleteInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, DeleteError> {
-        let caller = self.common.verifier.authenticate(&req)?;
+        let caller = self.common.verifier.authenticate(&req).await?;
         let invite_id = parse_invite_id(&req)?;
         let tenant = caller.current_tenant_id;
         let store = &self.common.store;

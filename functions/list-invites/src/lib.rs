@@ -106,7 +106,7 @@ impl Function for ListInvites {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, ListError> {
-        let caller = self.common.verifier.authenticate(&req)?;
+        let caller = self.common.verifier.authenticate(&req).await?;
         let input = parse_list_invites(req.uri().query())?;
         let tenant = input.tenant_id.unwrap_or(caller.current_tenant_id);
         let store = &self.common.store;

@@ -3,6 +3,9 @@
 //! the cross-site rule (`csrf`).
 
 mod csrf;
+mod keys;
+
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::http::{self, HeaderMap};
@@ -12,6 +15,7 @@ use uuid::Uuid;
 
 use crate::config::AuthConfig;
 use crate::domain::{EmailAddress, Role, TenantId, UserId};
+use keys::{Key, RemoteJwks};
 
 /// Name of the cookie browsers send the user access token in.
 pub const TOKEN_COOKIE: &str = "ks_uat";
@@ -132,81 +136,159 @@ pub fn require_manager(role: Option<Role>) -> Result<Role, NotAManager> {
 /// Verifies user access tokens with the keys and algorithms pinned by configuration.
 #[derive(Clone)]
 pub struct TokenVerifier {
-    /// (algorithm, key, validation) for every configured key; a token whose header names
-    /// another algorithm is refused before any signature work.
-    keys: Vec<(Algorithm, DecodingKey, Validation)>,
+    /// Configured keys: HS256 secrets, the PEM public key, inline JWKS keys.
+    keys: Vec<Key>,
+    /// The JWKS fetched from a URL, if one is configured.
+    remote: Option<Arc<RemoteJwks>>,
+    issuer: String,
+    audience: String,
+    leeway_seconds: u64,
     /// Origins from which a cookie-authenticated request may change data.
     allowed_origins: Vec<String>,
 }
 
 impl TokenVerifier {
     pub fn new(config: &AuthConfig) -> Result<Self, jsonwebtoken::errors::Error> {
-        let mut keys = Vec::new();
-        if let Some(secret) = &config.hs256_secret {
-            keys.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
-        }
+        let mut keys: Vec<Key> = config
+            .hs256_secrets
+            .iter()
+            .map(|secret| Key {
+                kid: None,
+                algorithm: Algorithm::HS256,
+                key: DecodingKey::from_secret(secret),
+            })
+            .collect();
         if let Some((algorithm, pem)) = &config.public_key {
             let key = match algorithm {
                 Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes())?,
                 _ => DecodingKey::from_rsa_pem(pem.as_bytes())?,
             };
-            keys.push((*algorithm, key));
+            keys.push(Key {
+                kid: None,
+                algorithm: *algorithm,
+                key,
+            });
         }
-        let keys = keys
-            .into_iter()
-            .map(|(algorithm, key)| {
-                let mut validation = Validation::new(algorithm);
-                validation.leeway = config.leeway_seconds;
-                validation.validate_nbf = true;
-                // Issuer and audience must be present and right: a token the same key signed
-                // for another service is refused.
-                validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-                validation.set_issuer(&[&config.issuer]);
-                validation.set_audience(&[&config.audience]);
-                (algorithm, key, validation)
-            })
-            .collect();
+        if let Some(jwks) = &config.jwks {
+            keys.extend(keys::keys_of(jwks));
+        }
+        let remote = config
+            .jwks_url
+            .as_ref()
+            .map(|url| RemoteJwks::new(url.clone(), config.jwks_refresh));
         Ok(Self {
             keys,
+            remote,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            leeway_seconds: config.leeway_seconds,
             allowed_origins: config.allowed_origins.clone(),
         })
     }
 
-    /// Verifies `token` and returns the caller it names.
-    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+    /// Fetches the JWKS URL, if one is configured (at cold start, off the first request).
+    pub async fn prefetch(&self) {
+        if let Some(remote) = &self.remote {
+            remote.refresh().await;
+        }
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = self.leeway_seconds;
+        validation.validate_nbf = true;
+        // Issuer and audience must be present and right: a token the same key signed for
+        // another service is refused.
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation
+    }
+
+    /// The token verified by one of `keys`: `None` when no key is for its algorithm and `kid`.
+    /// The algorithm is the key's, never the token's choice: a token whose header names
+    /// another algorithm than the key's is not tried with it.
+    fn verify_with(
+        &self,
+        keys: &[Key],
+        token: &str,
+        header: &jsonwebtoken::Header,
+    ) -> Option<Result<Claims, AuthError>> {
+        let mut tried = false;
+        for key in keys.iter().filter(|key| key.algorithm == header.alg) {
+            if key.kid.is_some() && header.kid.is_some() && key.kid != header.kid {
+                continue;
+            }
+            tried = true;
+            match jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation(key.algorithm)) {
+                Ok(data) => return Some(Ok(data.claims)),
+                Err(e) if *e.kind() == jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    return Some(Err(AuthError::Expired))
+                }
+                Err(_) => {}
+            }
+        }
+        tried.then_some(Err(AuthError::Invalid))
+    }
+
+    /// Verifies `token` with the keys at hand (configured, and the JWKS cache), no fetching.
+    pub fn verify_known(&self, token: &str) -> Result<Caller, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
-        let (_, key, validation) = self
-            .keys
-            .iter()
-            .find(|(algorithm, _, _)| *algorithm == header.alg)
-            .ok_or(AuthError::Invalid)?;
-        let data =
-            jsonwebtoken::decode::<Claims>(token, key, validation).map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
-                _ => AuthError::Invalid,
-            })?;
-        let claims = data.claims;
-        Ok(Caller {
-            user_id: parse_uuid(&claims.sub)?.into(),
-            email: EmailAddress::parse(&claims.email).map_err(|_| AuthError::Invalid)?,
-            current_tenant_id: parse_uuid(&claims.tenant_id)?.into(),
-            email_verified: claims.email_verified,
-            via_cookie: false,
-        })
+        let cached = self
+            .remote
+            .as_ref()
+            .map(|remote| remote.cached())
+            .unwrap_or_default();
+        self.verify_with(&self.keys, token, &header)
+            .or_else(|| self.verify_with(&cached, token, &header))
+            .unwrap_or(Err(AuthError::Invalid))
+            .and_then(caller_of)
+    }
+
+    /// Verifies `token`; a `kid` not in the JWKS cache fetches the JWKS URL again (at most
+    /// once per refresh interval) before the token is refused.
+    pub async fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+        if let Some(result) = self.verify_with(&self.keys, token, &header) {
+            return result.and_then(caller_of);
+        }
+        let Some(remote) = &self.remote else {
+            return Err(AuthError::Invalid);
+        };
+        if let Some(result) = self.verify_with(&remote.cached(), token, &header) {
+            return result.and_then(caller_of);
+        }
+        if header.kid.is_some() && remote.refresh().await {
+            if let Some(result) = self.verify_with(&remote.cached(), token, &header) {
+                return result.and_then(caller_of);
+            }
+        }
+        Err(AuthError::Invalid)
     }
 
     /// Finds the token in the request's headers and verifies it; a cookie must also pass the
     /// cross-site rule.
-    pub fn authenticate(&self, req: &Request) -> Result<Caller, AuthError> {
+    pub async fn authenticate(&self, req: &Request) -> Result<Caller, AuthError> {
         let (token, via_cookie) = credential(req.headers())?;
         if via_cookie && !csrf::origin_allowed(req.method(), req.headers(), &self.allowed_origins) {
             return Err(AuthError::ForeignOrigin);
         }
         Ok(Caller {
             via_cookie,
-            ..self.verify(token)?
+            ..self.verify(token).await?
         })
     }
+}
+
+/// The caller a verified token's claims name.
+fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
+    Ok(Caller {
+        user_id: parse_uuid(&claims.sub)?.into(),
+        email: EmailAddress::parse(&claims.email).map_err(|_| AuthError::Invalid)?,
+        current_tenant_id: parse_uuid(&claims.tenant_id)?.into(),
+        email_verified: claims.email_verified,
+        via_cookie: false,
+    })
 }
 
 fn parse_uuid(raw: &str) -> Result<Uuid, AuthError> {
