@@ -57,6 +57,14 @@ stack_start_ses() {
   stack_wait_http "http://127.0.0.1:$port/health-check" "SES emulator"
 }
 
+# stack_start_moto PORT LOGFILE: moto in server mode (Secrets Manager), from .venv-moto.
+stack_start_moto() {
+  local port=$1 log=$2
+  "$REPO_DIR/.venv-moto/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  STACK_PIDS+=($!)
+  stack_wait_http "http://127.0.0.1:$port/moto-api/" "moto"
+}
+
 stack_stop() {
   local pid
   for pid in "${STACK_PIDS[@]}"; do
@@ -71,12 +79,15 @@ stack_stop() {
 # Environment shared by the functions, the local server and the tests. Local-only credentials:
 # the emulators accept any.
 stack_env() {
-  local dynamodb_port=$1 ses_port=$2
+  local dynamodb_port=$1 ses_port=$2 moto_port=${3:-}
   export AWS_REGION=us-east-1
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
   export AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
   export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$ses_port"
+  if [ -n "$moto_port" ]; then
+    export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
+  fi
   export TABLE_NAME="${TABLE_NAME:-invites-local}"
   export SENDER_EMAIL="${SENDER_EMAIL:-invites@example.com}"
   export INVITE_LINK_BASE_URL="${INVITE_LINK_BASE_URL:-http://localhost:3000/invites}"

@@ -9,6 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let config = AuthConfig {
         hs256_secrets: vec![b"fuzzing-secret-0123456789abcdef-0123".to_vec()],
+        hs256_secret_ids: Vec::new(),
         public_key: None,
         jwks: None,
         jwks_url: None,

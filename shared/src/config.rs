@@ -16,6 +16,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("the secret named by {name} could not be read: {reason}")]
+    Secret { name: &'static str, reason: String },
 }
 
 /// Reads variables through a lookup function, so tests need not touch the process environment.
@@ -64,6 +66,7 @@ impl<L: Fn(&str) -> Option<String>> Env<L> {
 pub trait FunctionSettings: Sized {
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError>;
     fn common(&self) -> &CommonSettings;
+    fn common_mut(&mut self) -> &mut CommonSettings;
 }
 
 impl FunctionSettings for CommonSettings {
@@ -74,13 +77,48 @@ impl FunctionSettings for CommonSettings {
     fn common(&self) -> &CommonSettings {
         self
     }
+
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        self
+    }
 }
 
-/// Reads `S` from the process environment and loads the SDK configuration it asks for.
+/// Reads `S` from the process environment, loads the SDK configuration it asks for, and reads
+/// the HS256 secrets it names from Secrets Manager: at cold start, so that the key is never in
+/// the function's configuration (readable by anyone allowed `lambda:GetFunctionConfiguration`).
 pub async fn load<S: FunctionSettings>() -> Result<(S, aws_config::SdkConfig), ConfigError> {
-    let settings = S::read(&Env::process())?;
+    let mut settings = S::read(&Env::process())?;
     let sdk = crate::aws::load_sdk_config(&settings.common().aws).await;
+    let auth = &mut settings.common_mut().auth;
+    if !auth.hs256_secret_ids.is_empty() {
+        let client = aws_sdk_secretsmanager::Client::new(&sdk);
+        for (name, id) in std::mem::take(&mut auth.hs256_secret_ids) {
+            let secret = read_secret(&client, name, &id).await?;
+            auth.hs256_secrets.push(secret);
+        }
+    }
     Ok((settings, sdk))
+}
+
+async fn read_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &'static str,
+    id: &str,
+) -> Result<Vec<u8>, ConfigError> {
+    let failed = |reason: String| ConfigError::Secret { name, reason };
+    let output = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| failed(crate::http::error_chain(&e)))?;
+    let secret = output
+        .secret_string()
+        .ok_or_else(|| failed("it holds no SecretString".into()))?;
+    if secret.len() < 32 {
+        return Err(failed("it must be at least 32 bytes".into()));
+    }
+    Ok(secret.as_bytes().to_vec())
 }
 
 /// What every function needs: its table, how to verify tokens, SDK limits, body limit.
@@ -112,6 +150,9 @@ impl CommonSettings {
 pub struct AuthConfig {
     /// HS256 shared secrets: the current one, then (during a rotation) the previous one.
     pub hs256_secrets: Vec<Vec<u8>>,
+    /// Secrets Manager ids (name or ARN) of HS256 secrets still to be read at cold start, with
+    /// the variable that named each (`JWT_HS256_SECRET_ID`, `JWT_HS256_PREVIOUS_SECRET_ID`).
+    pub hs256_secret_ids: Vec<(&'static str, String)>,
     /// PEM public key, with the asymmetric algorithm it is for (RS256 or ES256).
     pub public_key: Option<(Algorithm, String)>,
     /// A JWKS document given inline (`JWT_JWKS`).
@@ -161,6 +202,11 @@ impl AuthConfig {
                 Some((algorithm, pem.replace("\\n", "\n")))
             }
         };
+        let hs256_secret_ids: Vec<(&'static str, String)> =
+            ["JWT_HS256_SECRET_ID", "JWT_HS256_PREVIOUS_SECRET_ID"]
+                .into_iter()
+                .filter_map(|name| env.optional(name).map(|id| (name, id)))
+                .collect();
         let jwks = env
             .optional("JWT_JWKS")
             .map(|raw| {
@@ -182,14 +228,15 @@ impl AuthConfig {
                 });
             }
         }
-        if hs256_secrets.is_empty() && public_key.is_none() && jwks.is_none() && jwks_url.is_none()
-        {
+        let no_key = hs256_secrets.is_empty() && hs256_secret_ids.is_empty();
+        if no_key && public_key.is_none() && jwks.is_none() && jwks_url.is_none() {
             return Err(ConfigError::Missing(
-                "JWT_HS256_SECRET, JWT_PUBLIC_KEY_PEM, JWT_JWKS or JWT_JWKS_URL",
+                "JWT_HS256_SECRET_ID, JWT_HS256_SECRET, JWT_PUBLIC_KEY_PEM, JWT_JWKS or JWT_JWKS_URL",
             ));
         }
         Ok(Self {
             hs256_secrets,
+            hs256_secret_ids,
             public_key,
             jwks,
             jwks_url,

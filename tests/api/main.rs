@@ -17,6 +17,7 @@ mod jwks;
 mod list;
 mod load;
 mod round_trips;
+mod secrets;
 mod security;
 mod snapshot;
 mod template;

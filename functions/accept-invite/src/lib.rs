@@ -30,6 +30,10 @@ impl FunctionSettings for Settings {
         &self.common
     }
 
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.common
+    }
+
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         let require_email_verified = match env.optional("REQUIRE_EMAIL_VERIFIED").as_deref() {
             None | Some("false") => false,

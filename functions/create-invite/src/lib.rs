@@ -53,6 +53,10 @@ impl FunctionSettings for Settings {
         &self.common
     }
 
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.common
+    }
+
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         let hours = env.number("INVITE_LIFETIME_HOURS", DEFAULT_INVITE_LIFETIME_HOURS)?;
         if !(1..=24 * 365).contains(&hours) {

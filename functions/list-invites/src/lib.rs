@@ -32,6 +32,10 @@ impl FunctionSettings for Settings {
         &self.common
     }
 
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.common
+    }
+
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonSettings::read(env)?,
