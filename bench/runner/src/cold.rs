@@ -9,6 +9,9 @@ use crate::setup::{Bench, FUNCTIONS};
 use crate::stats::*;
 use crate::{Args, Error, Report};
 
+/// list-invites with `JWT_HS256_SECRET_ID`: what reading the key at cold start costs.
+const SECRET_VARIANT: &str = "list-invites, key from Secrets Manager";
+
 const COLD_HEADER: &str = "\
 ### Cold start
 
@@ -27,11 +30,19 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
     eprintln!("cold starts: {} per function", args.starts);
     let mut cold: HashMap<&str, Vec<f64>> = HashMap::new();
     let mut init: HashMap<&str, Vec<f64>> = HashMap::new();
+    // The functions, and list-invites reading its key from Secrets Manager (when moto runs).
+    let mut variants: Vec<(&str, &str, HashMap<String, String>)> = FUNCTIONS
+        .iter()
+        .map(|function| (*function, *function, bench.env.clone()))
+        .collect();
+    if let Some(env) = &bench.secret_env {
+        variants.push((SECRET_VARIANT, "list-invites", env.clone()));
+    }
     for _ in 0..args.starts {
-        for function in FUNCTIONS {
+        for (label, function, env) in &variants {
+            let (label, function) = (*label, *function);
             let event = bench.next_event(function);
-            let mut process =
-                FunctionProcess::start(&bench.binaries[function], &bench.env, None).await?;
+            let mut process = FunctionProcess::start(&bench.binaries[function], env, None).await?;
             let outcome = process.invoke(event).await?;
             let elapsed = process.since_start();
             let init_time = process.init_duration().unwrap_or_default();
@@ -42,8 +53,8 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
                     format!("{function}: cold invocation answered {status}: {outcome:?}").into(),
                 );
             }
-            cold.entry(function).or_default().push(ms(elapsed));
-            init.entry(function).or_default().push(ms(init_time));
+            cold.entry(label).or_default().push(ms(elapsed));
+            init.entry(label).or_default().push(ms(init_time));
         }
     }
     let median = |values: &[f64]| percentile(&sorted(values.to_vec()), 50.0);
@@ -60,7 +71,8 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         ));
     }
     report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ floor | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---|\n");
-    for function in FUNCTIONS {
+    for (function, _, _) in &variants {
+        let function = *function;
         let (c, i) = (
             sorted(cold[function].clone()),
             sorted(init[function].clone()),

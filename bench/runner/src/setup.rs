@@ -37,6 +37,8 @@ pub struct Bench {
     /// The time the functions spend on the wire to DynamoDB and SES (their endpoints in
     /// `env` are proxies that measure it).
     pub wire: WireMeter,
+    /// `env` with the HS256 key named in Secrets Manager instead (when the run has moto).
+    pub secret_env: Option<HashMap<String, String>>,
     /// Pending invites made in advance, one per accept or delete invocation.
     fresh: HashMap<&'static str, Vec<(InviteId, EmailAddress)>>,
     lifetime: chrono::Duration,
@@ -120,9 +122,24 @@ impl Bench {
             admin,
             binaries,
             wire,
+            secret_env: None,
             fresh: HashMap::new(),
             lifetime: chrono::Duration::hours(create_invite::DEFAULT_INVITE_LIFETIME_HOURS),
         };
+        if std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").is_ok() {
+            let name = format!("invites-bench/jwt-{}", uuid::Uuid::new_v4().simple());
+            let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
+            aws_sdk_secretsmanager::Client::new(&sdk)
+                .create_secret()
+                .name(&name)
+                .secret_string(SECRET)
+                .send()
+                .await?;
+            let mut env = bench.env.clone();
+            env.remove("JWT_HS256_SECRET");
+            env.insert("JWT_HS256_SECRET_ID".into(), name);
+            bench.secret_env = Some(env);
+        }
         eprintln!("seeding invites for accept and delete");
         for function in ["accept-invite", "delete-invite"] {
             let invites = bench
