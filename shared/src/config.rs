@@ -62,6 +62,15 @@ impl<L: Fn(&str) -> Option<String>> Env<L> {
     }
 }
 
+/// An https URL, or a plain http one on this machine (`localhost`, `127.0.0.1`) only.
+pub fn is_https_or_local(url: &str) -> bool {
+    let local = ["http://localhost", "http://127.0.0.1"].iter().any(|host| {
+        url.strip_prefix(host)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+    });
+    url.starts_with("https://") || local
+}
+
 /// A function's settings: read from the environment at cold start, holding the common ones.
 pub trait FunctionSettings: Sized {
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError>;
@@ -218,10 +227,7 @@ impl AuthConfig {
             .transpose()?;
         let jwks_url = env.optional("JWT_JWKS_URL");
         if let Some(url) = &jwks_url {
-            let local = ["http://localhost", "http://127.0.0.1"]
-                .iter()
-                .any(|host| url.starts_with(host));
-            if !(url.starts_with("https://") || local) {
+            if !is_https_or_local(url) {
                 return Err(ConfigError::Invalid {
                     name: "JWT_JWKS_URL",
                     reason: "must be an https URL (http only for localhost)".into(),

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::config::{ConfigError, Env};
+use crate::config::{is_https_or_local, ConfigError, Env};
 use crate::domain::{EmailId, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId};
 
 /// Where invitees open their invites: the base URL the invite id is appended to.
@@ -16,12 +16,7 @@ impl InviteLinks {
     pub fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         let base_url = env.required("INVITE_LINK_BASE_URL")?;
         // Plain http only on this machine: a link that travels by email must not be.
-        let local = ["http://localhost", "http://127.0.0.1"].iter().any(|host| {
-            base_url
-                .strip_prefix(host)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-        });
-        if !(base_url.starts_with("https://") || local) {
+        if !is_https_or_local(&base_url) {
             return Err(ConfigError::Invalid {
                 name: "INVITE_LINK_BASE_URL",
                 reason: "must be an absolute https URL (http only for localhost)".into(),

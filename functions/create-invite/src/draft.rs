@@ -6,7 +6,7 @@ use invites_shared::http::error_chain;
 use invites_shared::store::{DirectAddOutcome, InsertOutcome};
 
 use crate::input::CreateInviteInput;
-use crate::mail::Invitation;
+use crate::mail::{Invitation, MailError};
 use crate::{CreateError, CreateInvite};
 
 /// One attempt at creating an invite, from what was read; `Ok(None)` means a concurrent
@@ -137,8 +137,11 @@ impl Draft<'_> {
         let store = &self.function.common.store;
         let message_id = match self.function.mailer.send(&invitation, email_id).await {
             Ok(message_id) => message_id,
+            // SES did not answer: the email may have gone out, so the claim stays until this
+            // request's deadline, after which a repeat sends again.
+            Err(mail_error @ MailError::TimedOut(_)) => return Err(mail_error.into()),
             Err(mail_error) => {
-                // Unclaimed, a repeat of the request sends at once.
+                // SES answered that it did not send: unclaimed, a repeat sends at once.
                 if let Err(error) = store.release_email_claim(invite.id, self.now).await {
                     tracing::warn!(invite_id = %invite.id, error = %error_chain(&error), "email claim not released");
                 }

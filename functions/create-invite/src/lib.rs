@@ -176,6 +176,12 @@ impl From<CreateError> for ApiError {
                          unavailable. The invite is saved; repeat the same request to send it again.",
                 cause,
             },
+            CreateError::Mail(MailError::TimedOut(cause)) => ApiError::DependencyUnavailable {
+                detail: "The email service did not answer in time, so the invitation email may or \
+                         may not have been sent. The invite is saved; repeat the same request in a \
+                         few seconds to make sure it is sent.",
+                cause,
+            },
             CreateError::Mail(MailError::Rejected(cause)) => ApiError::DependencyRefused {
                 detail: "The email service refused the invitation email. The invite is saved; \
                          check the address and repeat the same request to send it again.",

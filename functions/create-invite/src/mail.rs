@@ -22,6 +22,9 @@ pub enum MailError {
     /// SES could not be reached or answered with a server error: try again later.
     #[error("the email service is unavailable")]
     Unavailable(#[source] BoxError),
+    /// SES did not answer in time: the message may or may not have gone out.
+    #[error("the email service did not answer in time")]
+    TimedOut(#[source] BoxError),
     /// SES refused this message (unverified sender, rejected address…).
     #[error("the email service refused the message")]
     Rejected(#[source] BoxError),
@@ -169,7 +172,12 @@ fn classify<E>(error: SdkError<E, aws_sdk_ses::config::http::HttpResponse>) -> M
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    if is_transient(&error) {
+    if matches!(
+        error,
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_)
+    ) {
+        MailError::TimedOut(Box::new(error))
+    } else if is_transient(&error) {
         MailError::Unavailable(Box::new(error))
     } else {
         MailError::Rejected(Box::new(error))

@@ -66,6 +66,9 @@ pub struct RemoteJwks {
 }
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
+/// A cached JWKS older than this is fetched again on the next token, so that a key the
+/// issuer removed (revoked, compromised) stops verifying within the hour.
+const MAX_AGE: Duration = Duration::from_secs(3600);
 
 impl RemoteJwks {
     pub fn new(url: String, refresh_interval: Duration) -> Arc<Self> {
@@ -104,6 +107,18 @@ impl RemoteJwks {
             .read()
             .map(|keys| keys.clone())
             .unwrap_or_default()
+    }
+
+    /// Fetches the document again if the cache is older than `MAX_AGE`.
+    pub async fn refresh_if_old(&self) {
+        let old = self
+            .last_fetch
+            .lock()
+            .map(|last| last.is_some_and(|at| at.elapsed() > MAX_AGE))
+            .unwrap_or(false);
+        if old {
+            self.refresh().await;
+        }
     }
 
     /// Fetches the document again unless it was fetched within the refresh interval; `true`

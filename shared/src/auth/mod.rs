@@ -239,22 +239,35 @@ impl TokenVerifier {
             .as_ref()
             .map(|remote| remote.cached())
             .unwrap_or_default();
-        self.verify_with(&self.keys, token, &header)
-            .or_else(|| self.verify_with(&cached, token, &header))
-            .unwrap_or(Err(AuthError::Invalid))
-            .and_then(caller_of)
+        match self.verify_with(&self.keys, token, &header) {
+            Some(Ok(claims)) => caller_of(claims),
+            Some(Err(AuthError::Expired)) => Err(AuthError::Expired),
+            // No configured key verified it: the JWKS keys may.
+            _ => self
+                .verify_with(&cached, token, &header)
+                .unwrap_or(Err(AuthError::Invalid))
+                .and_then(caller_of),
+        }
     }
 
     /// Verifies `token`; a `kid` not in the JWKS cache fetches the JWKS URL again (at most
     /// once per refresh interval) before the token is refused.
     pub async fn verify(&self, token: &str) -> Result<Caller, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
-        if let Some(result) = self.verify_with(&self.keys, token, &header) {
-            return result.and_then(caller_of);
-        }
+        let configured = self.verify_with(&self.keys, token, &header);
         let Some(remote) = &self.remote else {
-            return Err(AuthError::Invalid);
+            return configured
+                .unwrap_or(Err(AuthError::Invalid))
+                .and_then(caller_of);
         };
+        // A configured key that verified it, or found it expired, decides; otherwise the JWKS
+        // keys may (a PEM key and a JWKS URL can be configured together).
+        match configured {
+            Some(Ok(claims)) => return caller_of(claims),
+            Some(Err(AuthError::Expired)) => return Err(AuthError::Expired),
+            _ => {}
+        }
+        remote.refresh_if_old().await;
         if let Some(result) = self.verify_with(&remote.cached(), token, &header) {
             return result.and_then(caller_of);
         }
@@ -348,6 +361,27 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn email_verified_is_true_only_when_it_says_so() {
+        let parse = |flag: &str| {
+            let json =
+                format!(r#"{{"sub":"s","email":"e","tenant_id":"t","email_verified":{flag}}}"#);
+            serde_json::from_str::<Claims>(&json)
+                .unwrap()
+                .email_verified
+        };
+        assert_eq!(parse("true"), Some(true));
+        assert_eq!(parse(r#""true""#), Some(true));
+        assert_eq!(parse("false"), Some(false));
+        assert_eq!(parse(r#""false""#), Some(false));
+        assert_eq!(parse(r#""yes""#), Some(false));
+        assert_eq!(parse("1"), Some(false));
+        assert_eq!(parse("null"), None);
+        let absent: Claims =
+            serde_json::from_str(r#"{"sub":"s","email":"e","tenant_id":"t"}"#).unwrap();
+        assert_eq!(absent.email_verified, None);
     }
 
     #[test]
