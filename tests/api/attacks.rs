@@ -10,18 +10,6 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::snapshot::{send_everywhere, Snapshot};
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(repo().join("tests/fixtures").join(name)).unwrap()
-}
-
-fn claims(actor: &Actor) -> Value {
-    let now = chrono::Utc::now().timestamp();
-    json!({
-        "sub": actor.user.id, "email": actor.email(), "tenant_id": actor.tenant,
-        "iat": now, "exp": now + 3600, "iss": TEST_ISSUER, "aud": TEST_AUDIENCE,
-    })
-}
-
 fn sign(algorithm: Algorithm, key: &EncodingKey, claims: &Value) -> String {
     jsonwebtoken::encode(&Header::new(algorithm), claims, key).unwrap()
 }
@@ -89,7 +77,7 @@ async fn forged_expired_and_malformed_tokens_are_refused_without_side_effects() 
     let admin = app.tenant_admin().await;
     let invite = app.invite(&admin, &unique_email("target"), "USER").await;
     let id = invite["id"].as_str().unwrap();
-    let good = claims(&admin);
+    let good = claims_json(&admin);
     let now = chrono::Utc::now().timestamp();
     let with = |patch: Value| {
         let mut c = good.clone();
@@ -216,12 +204,12 @@ async fn with_an_rs256_key_configured_hmac_and_confused_tokens_are_refused() {
     let user = app.user("rsa").await;
     app.add_member(tenant.id, user.id, Role::Admin).await;
     let mut admin = app.actor(user, tenant.id);
-    admin.token = rs256(&claims(&admin));
+    admin.token = rs256(&claims_json(&admin));
     let invite = app
         .invite(&admin, &unique_email("rsa-target"), "USER")
         .await;
 
-    let good = claims(&admin);
+    let good = claims_json(&admin);
     let tokens = [
         (
             "HS256 signed with the public key as secret",
@@ -252,11 +240,14 @@ async fn es256_tokens_verify_when_an_es256_key_is_configured() {
     .await;
     let admin = app.tenant_admin().await;
     let key = EncodingKey::from_ec_pem(fixture("ec-private.pem").as_bytes()).unwrap();
-    let es = sign(Algorithm::ES256, &key, &claims(&admin));
+    let es = sign(Algorithm::ES256, &key, &claims_json(&admin));
     // Both configured keys work: HS256 (the actor's own token) and ES256.
     assert_eq!(app.list(&admin.token, "").await.status(), 200);
     assert_eq!(app.list(&es, "").await.status(), 200);
-    assert_eq!(app.list(&rs256(&claims(&admin)), "").await.status(), 401);
+    assert_eq!(
+        app.list(&rs256(&claims_json(&admin)), "").await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -270,7 +261,7 @@ async fn issuer_and_audience_are_enforced_when_configured() {
     )
     .await;
     let mut admin = app.tenant_admin().await;
-    let mut base = claims(&admin);
+    let mut base = claims_json(&admin);
     for claim in ["iss", "aud"] {
         base.as_object_mut().unwrap().remove(claim);
     }
@@ -324,7 +315,7 @@ async fn with_only_an_es256_key_es256_works_and_nothing_else_does() {
     .await;
     let mut admin = app.tenant_admin().await;
     let key = EncodingKey::from_ec_pem(fixture("ec-private.pem").as_bytes()).unwrap();
-    let good = claims(&admin);
+    let good = claims_json(&admin);
     admin.token = sign(Algorithm::ES256, &key, &good);
     assert_eq!(app.list(&admin.token, "").await.status(), 200);
     let invite = app.invite(&admin, &unique_email("es-target"), "USER").await;

@@ -65,13 +65,6 @@ async fn forward(
     }
 }
 
-fn dynamodb_upstream() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .unwrap()
-        .trim_start_matches("http://")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_hanging_dynamodb_gives_503_before_the_request_timeout_on_every_endpoint() {
     let healthy = TestApp::spawn().await;

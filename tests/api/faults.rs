@@ -206,22 +206,11 @@ async fn losing_dynamodb_right_after_ses_leaves_an_invite_that_claims_no_email()
     assert_eq!(page["items"][0]["email_id"], done["email_id"]);
 }
 
-fn dynamodb_upstream() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .unwrap()
-        .trim_start_matches("http://")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn dynamodb_down_gives_503_and_the_same_process_recovers() {
     let healthy = TestApp::spawn().await;
     let admin = healthy.tenant_admin().await;
-    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .unwrap()
-        .trim_start_matches("http://")
-        .to_owned();
-    let (switch, endpoint) = Switch::start(upstream).await;
+    let (switch, endpoint) = Switch::start(dynamodb_upstream()).await;
     let app = TestApp::spawn_with_state(app_with_endpoints(Some(&endpoint), None).await).await;
     assert_eq!(app.list(&admin.token, "").await.status(), 200);
 

@@ -379,3 +379,25 @@ pub async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
     };
     (status, body)
 }
+
+/// `host:port` of DynamoDB Local, for proxies in front of it.
+pub fn dynamodb_upstream() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned()
+}
+
+/// A file of `tests/fixtures` (test-only keys, a JWKS).
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures").join(name)).unwrap()
+}
+
+/// The claims of a valid token for `actor`, as JSON (for tests that sign tokens by hand).
+pub fn claims_json(actor: &Actor) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "sub": actor.user.id, "email": actor.email(), "tenant_id": actor.tenant,
+        "iat": now, "exp": now + 3600, "iss": TEST_ISSUER, "aud": TEST_AUDIENCE,
+    })
+}

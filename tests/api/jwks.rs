@@ -11,18 +11,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(repo().join("tests/fixtures").join(name)).unwrap()
-}
-
-fn claims(actor: &Actor) -> Value {
-    let now = chrono::Utc::now().timestamp();
-    json!({
-        "sub": actor.user.id, "email": actor.email(), "tenant_id": actor.tenant,
-        "iat": now, "exp": now + 3600, "iss": TEST_ISSUER, "aud": TEST_AUDIENCE,
-    })
-}
-
 /// A token signed with a fixture key, naming `kid` (or none).
 fn signed(algorithm: Algorithm, kid: Option<&str>, actor: &Actor) -> String {
     let key = match algorithm {
@@ -33,7 +21,7 @@ fn signed(algorithm: Algorithm, kid: Option<&str>, actor: &Actor) -> String {
     .unwrap();
     let mut header = Header::new(algorithm);
     header.kid = kid.map(str::to_owned);
-    jsonwebtoken::encode(&header, &claims(actor), &key).unwrap()
+    jsonwebtoken::encode(&header, &claims_json(actor), &key).unwrap()
 }
 
 /// The fixture JWKS with only the keys whose `kid` is in `kids`.
@@ -156,7 +144,7 @@ async fn two_hs256_secrets_verify_during_a_rotation() {
     let with = |secret: &[u8]| {
         jsonwebtoken::encode(
             &Header::default(),
-            &claims(&admin),
+            &claims_json(&admin),
             &EncodingKey::from_secret(secret),
         )
         .unwrap()
