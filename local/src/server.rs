@@ -61,7 +61,11 @@ async fn respond(app: &LocalApp, req: hyper::Request<Incoming>) -> hyper::Respon
     // Read at most one byte past the limit: enough to know it is too large.
     let bytes = match Limited::new(body, limit + 1).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return to_hyper(ApiError::PayloadTooLarge { limit }.into_response()),
+        Err(_) => {
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let response = ApiError::PayloadTooLarge { limit }.into_response(&request_id);
+            return to_hyper(response);
+        }
     };
     if parts.method == hyper::Method::GET {
         if let Some((content_type, body)) = crate::docs::docs_resource(parts.uri.path()) {

@@ -7,11 +7,13 @@
 use std::future::Future;
 use std::time::Duration;
 
+use lambda_http::http::HeaderValue;
+use lambda_http::request::RequestContext;
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
 use crate::budget;
-use crate::http::{ensure_body_within, error_chain, ApiError};
+use crate::http::{ensure_body_within, error_chain, ApiError, REQUEST_ID_HEADER};
 use crate::metrics;
 use crate::state::{Common, StartupError};
 
@@ -38,7 +40,7 @@ pub trait Function: Send + Sync {
 /// log span, meters its AWS cost, refuses oversized bodies and holds it to its deadline.
 pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
     let context = req.lambda_context_ref();
-    let request_id = context.map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = request_id(&req);
     // No deadline (0) only outside Lambda; a deadline already past leaves no time at all.
     let timeout = context
         .filter(|c| c.deadline != 0)
@@ -52,9 +54,12 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
             function.handle(req).await.map_err(Into::into)
         }))
         .await;
-        let response = result
+        let mut response = result
             .unwrap_or_else(|exhausted| Err(exhausted.into()))
-            .unwrap_or_else(ApiError::into_response);
+            .unwrap_or_else(|error| error.into_response(&request_id));
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_us = started.elapsed().as_micros() as u64,
@@ -68,6 +73,18 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
     }
     .instrument(span)
     .await
+}
+
+/// The request's id: API Gateway's (what its access logs show), else the invocation's.
+pub fn request_id(req: &Request) -> String {
+    let from_gateway = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    };
+    from_gateway
+        .filter(|id| !id.is_empty())
+        .or_else(|| req.lambda_context_ref().map(|c| c.request_id.clone()))
+        .unwrap_or_default()
 }
 
 /// Time from now until `deadline_ms` (milliseconds since the Unix epoch); zero if past or unset.

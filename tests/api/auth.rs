@@ -18,8 +18,8 @@ async fn every_endpoint_requires_a_token() {
         assert_eq!(response.status(), 401);
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert_eq!(
-            response.json::<serde_json::Value>().await.unwrap(),
-            json!({ "detail": "Not authenticated" })
+            error_of(response).await.1,
+            json!({ "detail": "Not authenticated", "code": "unauthorized" })
         );
     }
 }

@@ -79,15 +79,28 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
             panic!("{file}: the function reported an error: {outcome:?}");
         };
         assert_eq!(response["statusCode"], expected, "{file}: {response}");
+        // Every answer names API Gateway's request id (the event's requestContext.requestId).
+        assert_eq!(
+            response["headers"]["x-request-id"], "local-request-id",
+            "{file}"
+        );
         if function == "not-found" {
             // The contract's shapes, as the local server answers them, not API Gateway's own.
             let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
-            let detail = if expected == 404 {
-                "Not Found"
+            let (detail, code) = if expected == 404 {
+                ("Not Found", "not_found")
             } else {
-                "Method Not Allowed"
+                ("Method Not Allowed", "bad_request")
             };
-            assert_eq!(body, serde_json::json!({ "detail": detail }), "{file}");
+            // The request id is API Gateway's, from the event's requestContext.
+            let expected_body = serde_json::json!({
+                "detail": detail, "code": code, "request_id": "local-request-id"
+            });
+            assert_eq!(body, expected_body, "{file}");
+            assert_eq!(
+                response["headers"]["x-request-id"], "local-request-id",
+                "{file}"
+            );
             if expected == 405 {
                 assert_eq!(
                     response["headers"]["allow"], "GET, POST",

@@ -401,3 +401,24 @@ pub fn claims_json(actor: &Actor) -> Value {
         "iat": now, "exp": now + 3600, "iss": TEST_ISSUER, "aud": TEST_AUDIENCE,
     })
 }
+
+/// An error body without its `request_id`, after checking that it is the `x-request-id`
+/// header's (every error is `{detail, code, request_id}`).
+pub async fn error_of(response: reqwest::Response) -> (u16, Value) {
+    let header = response
+        .headers()
+        .get("x-request-id")
+        .map(|id| id.to_str().unwrap().to_owned());
+    let (status, mut body) = status_and_body(response).await;
+    let id = body
+        .as_object_mut()
+        .and_then(|body| body.remove("request_id"))
+        .unwrap_or_else(|| panic!("no request_id in {body}"));
+    assert_eq!(
+        Some(id.as_str().unwrap().to_owned()),
+        header,
+        "request_id and x-request-id"
+    );
+    assert!(!header.unwrap_or_default().is_empty());
+    (status, body)
+}

@@ -178,16 +178,18 @@ async fn unknown_paths_wrong_methods_and_huge_bodies() {
     let app = TestApp::spawn().await;
     let admin = app.tenant_admin().await;
 
-    let (status, body) =
-        status_and_body(app.http.get(app.url("/v1/nothing")).send().await.unwrap()).await;
-    assert_eq!((status, body), (404, json!({ "detail": "Not Found" })));
+    let (status, body) = error_of(app.http.get(app.url("/v1/nothing")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, body),
+        (404, json!({ "detail": "Not Found", "code": "not_found" }))
+    );
 
     let response = app.http.put(app.url("/v1/invites")).send().await.unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "GET, POST");
     assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({ "detail": "Method Not Allowed" })
+        error_of(response).await.1,
+        json!({ "detail": "Method Not Allowed", "code": "bad_request" })
     );
 
     let huge =
@@ -239,4 +241,30 @@ async fn the_served_openapi_document_is_the_file_and_docs_are_browsable() {
         200,
         "swagger-ui-dist is installed by npm ci in local/"
     );
+}
+
+#[tokio::test]
+async fn every_error_is_detail_code_and_request_id_and_every_answer_names_its_request() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    // 422 keeps FastAPI's detail list and adds code and request_id.
+    let (status, body) = error_of(app.list(&admin.token, "limit=0").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["code"], "unprocessable_entity");
+    assert_eq!(body["detail"][0]["type"], "greater_than_equal");
+    // Others: one string detail.
+    let (status, body) = error_of(app.list("not-a-token", "").await).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("unauthorized")));
+    let user = app
+        .member(admin.tenant, invites_shared::domain::Role::User)
+        .await;
+    let (status, body) = error_of(app.list(&user.token, "").await).await;
+    assert_eq!((status, body["code"].clone()), (403, json!("forbidden")));
+    // Successes carry the header too, a different id per request.
+    let first = app.list(&admin.token, "").await;
+    let second = app.list(&admin.token, "").await;
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(first.status(), 200);
+    assert!(!id(&first).is_empty());
+    assert_ne!(id(&first), id(&second));
 }

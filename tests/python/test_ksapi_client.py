@@ -81,7 +81,9 @@ def test_errors_reach_the_client_as_api_exceptions(api, tenant):
     with pytest.raises(ksapi.ApiException) as unauthenticated:
         api.list_invites()
     assert unauthenticated.value.status == 401
-    assert json.loads(unauthenticated.value.body) == {"detail": "Not authenticated"}
+    error = json.loads(unauthenticated.value.body)
+    assert (error["detail"], error["code"]) == ("Not authenticated", "unauthorized")
+    assert error["request_id"] == unauthenticated.value.headers["x-request-id"]
 
     _, admin = actor(tenant, "ADMIN")
     with pytest.raises(ksapi.ApiException) as missing:
@@ -94,4 +96,5 @@ def test_errors_reach_the_client_as_api_exceptions(api, tenant):
             InviteUserRequest(tenant_id=uuid.UUID(tenant), email=member_email), authorization=admin
         )
     assert conflict.value.status == 409
-    assert json.loads(conflict.value.body) == {"detail": "User is already a member of this tenant"}
+    error = json.loads(conflict.value.body)
+    assert (error["detail"], error["code"]) == ("User is already a member of this tenant", "conflict")

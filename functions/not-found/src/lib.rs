@@ -10,10 +10,11 @@ use lambda_http::{Body, Request, Response};
 
 /// The answer to a request no route took.
 pub fn handle(req: &Request) -> Response<Body> {
+    let request_id = invites_shared::runtime::request_id(req);
     match routes::resolve(req.method(), req.uri().path()) {
-        Err(error) => error.into_response(),
+        Err(error) => error.into_response(&request_id),
         // API Gateway only sends here what matched no route; should a route match anyway
         // (a template that lost one), the answer is still that nothing serves it here.
-        Ok(_) => ApiError::NotFound("Not Found".to_owned()).into_response(),
+        Ok(_) => ApiError::NotFound("Not Found".to_owned()).into_response(&request_id),
     }
 }

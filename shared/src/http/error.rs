@@ -13,6 +13,9 @@ use crate::budget::Exhausted;
 use crate::store::StoreError;
 use crate::BoxError;
 
+/// The response header that carries the request id (the body's `request_id` on errors).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
 /// One entry of a 422 `detail` list, shaped like a pydantic v2 error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidationIssue {
@@ -129,6 +132,27 @@ impl ApiError {
         }
     }
 
+    /// The body's `code`, from the closed set today's client (ksapi 3.x) documents. 405 is a
+    /// `bad_request` (the operation does not exist for that method), 410 a `conflict` (the
+    /// invite's state refuses it, as 409 does), 502 a generic `error` (the email service
+    /// refused the message: not worth retrying as is).
+    pub fn code(&self) -> &'static str {
+        match self.status().as_u16() {
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            409 | 410 => "conflict",
+            413 => "payload_too_large",
+            415 => "unsupported_media_type",
+            422 => "unprocessable_entity",
+            429 => "too_many_requests",
+            503 => "service_unavailable",
+            500 => "internal_error",
+            400..=499 => "bad_request",
+            _ => "error",
+        }
+    }
+
     /// The body's `detail`: a message the caller can act on, never an internal cause.
     fn detail(&self) -> Value {
         match self {
@@ -146,14 +170,24 @@ impl ApiError {
         }
     }
 
-    pub fn into_response(self) -> Response<Body> {
+    /// The answer: `{detail, code, request_id}` (422s keep FastAPI's `detail` list), with
+    /// `x-request-id` equal to `request_id`.
+    pub fn into_response(self, request_id: &str) -> Response<Body> {
         let status = self.status();
         if status.is_server_error() {
             // The cause chain goes to the log only.
             tracing::error!(status = status.as_u16(), error = %error_chain(&self), "request failed");
         }
-        let mut response = json_response(status, &json!({ "detail": self.detail() }));
+        let body = json!({
+            "detail": self.detail(),
+            "code": self.code(),
+            "request_id": request_id,
+        });
+        let mut response = json_response(status, &body);
         let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            headers.insert(REQUEST_ID_HEADER, value);
+        }
         match self {
             Self::Unauthenticated(AuthError::ForeignOrigin) => {}
             Self::Unauthenticated(_) => {

@@ -5,7 +5,7 @@ mod error;
 mod response;
 mod validation;
 
-pub use error::{error_chain, ApiError, Invalid, ValidationIssue};
+pub use error::{error_chain, ApiError, Invalid, ValidationIssue, REQUEST_ID_HEADER};
 pub use response::{json_response, no_content};
 pub use validation::{
     body_bytes, ensure_body_within, enum_issue, json_object, loc, missing, parse_invite_id,
