@@ -20,7 +20,9 @@ mod sdk;
 use aws_sdk_dynamodb::Client;
 
 use crate::budget::Exhausted;
-use crate::domain::{EmailAddress, Invite, InviteId, Membership, TenantId, UserId};
+#[cfg(feature = "dev-tools")]
+use crate::domain::{EmailAddress, Membership, TenantId, UserId};
+use crate::domain::{Invite, InviteId};
 use crate::BoxError;
 use items::*;
 use keys::*;
