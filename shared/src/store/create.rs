@@ -1,12 +1,12 @@
 //! What create-invite reads and writes: its context in two batch reads, then a pending
 //! invite inserted or refreshed, or (external IdP) a member added with an accepted invite.
 
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 
 use super::items::*;
 use super::keys::*;
-use super::{classify, item_sk, Store, StoreError};
+use super::sdk::unless_condition_failed;
+use super::{item_sk, Store, StoreError};
 use crate::domain::{
     EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
 };
@@ -250,15 +250,11 @@ impl Store {
                 .expression_attribute_values(":cutoff", s(claim.cutoff.to_rfc3339()))
                 .expression_attribute_values(":ends", s(claim.ends.to_rfc3339())),
         };
-        match update.send().await {
-            Ok(output) => output.attributes.as_ref().map(invite_from_item).transpose(),
-            Err(SdkError::ServiceError(context))
-                if context.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(None)
-            }
-            Err(other) => Err(classify(other)),
-        }
+        unless_condition_failed(update.send().await)?
+            .and_then(|output| output.attributes)
+            .as_ref()
+            .map(invite_from_item)
+            .transpose()
     }
 
     /// Records that SES accepted the invitation email `email_id`, sent under the claim made at
@@ -284,15 +280,7 @@ impl Store {
             .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(context))
-                if context.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(false)
-            }
-            Err(other) => Err(classify(other)),
-        }
+        Ok(unless_condition_failed(result)?.is_some())
     }
 
     /// Gives back the email claim made at `claimed_at` when SES did not take the email, so
@@ -314,15 +302,8 @@ impl Store {
             .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(context))
-                if context.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(())
-            }
-            Err(other) => Err(classify(other)),
-        }
+        unless_condition_failed(result)?;
+        Ok(())
     }
 
     /// External-IdP direct add: the membership and the accepted `invite` are written together.

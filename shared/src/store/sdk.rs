@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 
 use super::items::*;
@@ -22,6 +23,22 @@ where
         StoreError::Unavailable(Box::new(error))
     } else {
         StoreError::Failed(Box::new(error))
+    }
+}
+
+/// The output of a conditional `UpdateItem`, or `None` when its condition failed (an outcome,
+/// not an error).
+pub(super) fn unless_condition_failed(
+    result: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
+) -> Result<Option<UpdateItemOutput>, StoreError> {
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(SdkError::ServiceError(context))
+            if context.err().is_conditional_check_failed_exception() =>
+        {
+            Ok(None)
+        }
+        Err(other) => Err(classify(other)),
     }
 }
 
