@@ -245,3 +245,61 @@ async fn a_demoted_admin_loses_access_at_once() {
         .unwrap();
     assert_eq!(app.list(&admin.token, "").await.status(), 403);
 }
+
+/// An instant as ksapi 3.x sends it in a query: `%Y-%m-%dT%H:%M:%S.%f%z`, `+` encoded.
+fn as_ksapi_3(at: &Value) -> String {
+    at.as_str().unwrap().replace('Z', "%2B0000")
+}
+
+#[tokio::test]
+async fn role_inviter_and_date_range_filters_count_what_they_match() {
+    let app = TestApp::spawn().await;
+    let first = app.tenant_admin().await;
+    let second = app
+        .member(first.tenant, invites_shared::domain::Role::Admin)
+        .await;
+    app.invite(&first, &unique_email("f-user"), "USER").await;
+    let admin_invite = app.invite(&first, &unique_email("f-admin"), "ADMIN").await;
+    let last = app
+        .invite(&second, &unique_email("f-second"), "ADMIN")
+        .await;
+    let total = |query: String| {
+        let app = &app;
+        let token = first.token.clone();
+        async move { app.list_ok(&token, &query).await["total"].clone() }
+    };
+
+    assert_eq!(total("role=ADMIN".into()).await, 2);
+    assert_eq!(total(format!("invited_by={}", second.user.id)).await, 1);
+    assert_eq!(
+        total(format!("role=ADMIN&invited_by={}", first.user.id)).await,
+        1
+    );
+    // created_after is inclusive, created_before exclusive, in the client's own format.
+    let at = as_ksapi_3(&last["created_at"]);
+    assert_eq!(total(format!("created_after={at}")).await, 1);
+    assert_eq!(total(format!("created_before={at}")).await, 2);
+    let page = app
+        .list_ok(
+            &first.token,
+            &format!("created_after={}", as_ksapi_3(&admin_invite["created_at"])),
+        )
+        .await;
+    assert_eq!(page["total"], 2);
+    // A naive instant is UTC; updated ranges work the same way.
+    let naive = last["updated_at"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('Z')
+        .to_owned();
+    assert_eq!(total(format!("updated_after={naive}")).await, 1);
+    assert_eq!(total(format!("updated_before={naive}&role=USER")).await, 1);
+    // Malformed values are 422s, never ignored.
+    for query in [
+        "role=owner",
+        "invited_by=someone",
+        "created_after=last-week",
+    ] {
+        assert_eq!(app.list(&first.token, query).await.status(), 422, "{query}");
+    }
+}

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use invites_shared::domain::{
-    InviteListQuery, InviteStatus, SortDirection, SortField, TenantId, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+    InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, TimeRange, Timestamp,
+    UserId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
 };
 use invites_shared::http::{enum_issue, loc, parse_uuid, Invalid, ValidationIssue};
 use serde_json::json;
@@ -81,6 +81,22 @@ fn bounded_int(
     value
 }
 
+/// An instant as clients send it: RFC 3339 (`Z` or `+00:00`), ksapi 3.x's
+/// `%Y-%m-%dT%H:%M:%S.%f%z` (`+0000`, no colon), or without an offset (taken as UTC). A `+`
+/// that form decoding turned into a space is read back as `+`.
+fn parse_instant(raw: &str) -> Option<Timestamp> {
+    let raw = raw.trim().replace(' ', "+");
+    let aware = chrono::DateTime::parse_from_rfc3339(&raw)
+        .or_else(|_| chrono::DateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .map(|at| at.with_timezone(&chrono::Utc));
+    let at = aware.ok().or_else(|| {
+        chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()
+            .map(|naive| naive.and_utc())
+    })?;
+    Some(Timestamp::from_datetime(at))
+}
+
 /// Parses the list-invites query string; unknown parameters are ignored, as FastAPI does.
 pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Invalid> {
     let params = query_pairs(query);
@@ -135,6 +151,40 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
             SortDirection::Ascending
         }),
     };
+    let role = params.get("role").and_then(|raw| {
+        let parsed = Role::parse(raw);
+        if parsed.is_none() {
+            issues.push(enum_issue("query", "role", Role::EXPECTED, json!(raw)));
+        }
+        parsed
+    });
+    let invited_by = params.get("invited_by").and_then(|raw| {
+        parse_uuid("query", "invited_by", &json!(raw))
+            .map(UserId::from)
+            .map_err(|issue| issues.push(issue))
+            .ok()
+    });
+    let mut instant = |name: &'static str| {
+        let raw = params.get(name)?;
+        parse_instant(raw)
+            .ok_or_else(|| {
+                issues.push(ValidationIssue::new(
+                    "datetime_parsing",
+                    loc("query", name),
+                    "Input should be a valid datetime",
+                    json!(raw),
+                ))
+            })
+            .ok()
+    };
+    let created = TimeRange {
+        after: instant("created_after"),
+        before: instant("created_before"),
+    };
+    let updated = TimeRange {
+        after: instant("updated_after"),
+        before: instant("updated_before"),
+    };
     let tenant_id = params.get("tenant_id").and_then(|raw| {
         parse_uuid("query", "tenant_id", &json!(raw))
             .map(TenantId::from)
@@ -150,6 +200,10 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
         query: InviteListQuery {
             email_contains,
             status,
+            role,
+            invited_by,
+            created,
+            updated,
             limit: u32::try_from(limit).unwrap_or(MAX_PAGE_SIZE),
             offset,
             sort_by,
@@ -164,6 +218,42 @@ mod tests {
 
     fn issues(result: Result<impl std::fmt::Debug, Invalid>) -> Vec<ValidationIssue> {
         result.expect_err("expected a validation error").0
+    }
+
+    #[test]
+    fn instants_in_every_form_clients_send() {
+        let expected = Timestamp::parse("2025-01-02T03:04:05.5Z").unwrap();
+        for raw in [
+            "2025-01-02T03:04:05.5Z",
+            "2025-01-02T03:04:05.500000+00:00",
+            "2025-01-02T03:04:05.500000+0000",
+            "2025-01-02T03:04:05.500000 0000",
+            "2025-01-02T03:04:05.500000",
+            "2025-01-02T04:04:05.500000+0100",
+        ] {
+            assert_eq!(parse_instant(raw), Some(expected), "{raw}");
+        }
+        for bad in ["yesterday", "2025-13-01T00:00:00Z", ""] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+        let input = parse_list_invites(Some(
+            "role=ADMIN&created_after=2025-01-02T03%3A04%3A05.000000%2B0000&updated_before=2026-01-01T00:00:00",
+        ))
+        .unwrap();
+        assert_eq!(input.query.role, Some(Role::Admin));
+        assert!(input.query.created.after.is_some() && input.query.updated.before.is_some());
+        assert!(input.query.has_filter());
+        for (query, kind) in [
+            ("role=admin", "enum"),
+            ("invited_by=me", "uuid_parsing"),
+            ("created_before=soon", "datetime_parsing"),
+        ] {
+            assert_eq!(
+                issues(parse_list_invites(Some(query)))[0].kind,
+                kind,
+                "{query}"
+            );
+        }
     }
 
     #[test]

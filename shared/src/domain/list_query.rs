@@ -1,6 +1,6 @@
 //! A validated request for a page of a tenant's invites.
 
-use super::InviteStatus;
+use super::{InviteStatus, Role, Timestamp, UserId};
 
 /// The field a list of invites is ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +50,29 @@ pub const MIN_PAGE_SIZE: u32 = 1;
 pub const MAX_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
+/// Instants a timestamp must fall in: from `after` (inclusive) to `before` (exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeRange {
+    pub after: Option<Timestamp>,
+    pub before: Option<Timestamp>,
+}
+
+impl TimeRange {
+    pub fn is_open(&self) -> bool {
+        self.after.is_none() && self.before.is_none()
+    }
+}
+
 /// A validated list request for one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InviteListQuery {
     /// Lower-cased substring the email must contain.
     pub email_contains: Option<String>,
     pub status: Option<InviteStatus>,
+    pub role: Option<Role>,
+    pub invited_by: Option<UserId>,
+    pub created: TimeRange,
+    pub updated: TimeRange,
     /// Within `MIN_PAGE_SIZE..=MAX_PAGE_SIZE`.
     pub limit: u32,
     pub offset: u64,
@@ -65,6 +82,11 @@ pub struct InviteListQuery {
 
 impl InviteListQuery {
     pub fn has_filter(&self) -> bool {
-        self.email_contains.is_some() || self.status.is_some()
+        self.email_contains.is_some()
+            || self.status.is_some()
+            || self.role.is_some()
+            || self.invited_by.is_some()
+            || !self.created.is_open()
+            || !self.updated.is_open()
     }
 }

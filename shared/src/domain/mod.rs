@@ -13,7 +13,8 @@ pub use email::{EmailAddress, InvalidEmail, MAX_EMAIL_LEN};
 pub use ids::{EmailId, InviteId, TenantId, UserId};
 pub use invite::{Invite, InviteStatus};
 pub use list_query::{
-    InviteListQuery, SortDirection, SortField, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+    InviteListQuery, SortDirection, SortField, TimeRange, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    MIN_PAGE_SIZE,
 };
 pub use role::Role;
 pub use time::{Clock, Timestamp};

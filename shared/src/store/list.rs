@@ -136,6 +136,53 @@ fn filter(query: &InviteListQuery, now: Timestamp) -> Filter {
             }
         }
     }
+    if let Some(role) = query.role {
+        parts.push("#role = :role");
+        names.push(("#role", "role"));
+        values.push((":role", s(role.as_str())));
+    }
+    if let Some(inviter) = query.invited_by {
+        parts.push("#invited_by = :invited_by");
+        names.push(("#invited_by", "invited_by_user_id"));
+        values.push((":invited_by", s(inviter.to_string())));
+    }
+    // Stored instants are fixed-width UTC strings: string order is time order.
+    let ranges = [
+        (
+            "#created_at",
+            "created_at",
+            &query.created,
+            [":created_after", ":created_before"],
+        ),
+        (
+            "#updated_at",
+            "updated_at",
+            &query.updated,
+            [":updated_after", ":updated_before"],
+        ),
+    ];
+    for (name, attribute, range, [after, before]) in ranges {
+        if range.is_open() {
+            continue;
+        }
+        names.push((name, attribute));
+        if let Some(at) = range.after {
+            parts.push(if name == "#created_at" {
+                "#created_at >= :created_after"
+            } else {
+                "#updated_at >= :updated_after"
+            });
+            values.push((after, s(at.to_rfc3339())));
+        }
+        if let Some(at) = range.before {
+            parts.push(if name == "#created_at" {
+                "#created_at < :created_before"
+            } else {
+                "#updated_at < :updated_before"
+            });
+            values.push((before, s(at.to_rfc3339())));
+        }
+    }
     Filter {
         expression: parts.join(" AND "),
         names,
