@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         jwks: None,
         jwks_url: None,
         jwks_refresh: std::time::Duration::from_secs(60),
+        jwks_max_age: std::time::Duration::from_secs(3600),
         issuer: "https://auth.example.com".to_owned(),
         audience: "invites-api".to_owned(),
         leeway_seconds: 0,

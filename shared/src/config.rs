@@ -169,6 +169,9 @@ pub struct AuthConfig {
     /// A JWKS document's URL (`JWT_JWKS_URL`), and how often it may be fetched again.
     pub jwks_url: Option<String>,
     pub jwks_refresh: Duration,
+    /// How old a fetched JWKS may get before the next token fetches it again (removed keys
+    /// stop verifying by then).
+    pub jwks_max_age: Duration,
     /// The `iss` every token must carry, and the `aud` it must be meant for: required, so
     /// that a token the same key signed for another service is never accepted.
     pub issuer: String,
@@ -247,6 +250,7 @@ impl AuthConfig {
             jwks,
             jwks_url,
             jwks_refresh: Duration::from_secs(env.number("JWT_JWKS_REFRESH_SECONDS", 60)?),
+            jwks_max_age: Duration::from_secs(env.number("JWT_JWKS_MAX_AGE_SECONDS", 3600)?),
             issuer: env.required("JWT_ISSUER")?,
             audience: env.required("JWT_AUDIENCE")?,
             leeway_seconds: env.number("JWT_LEEWAY_SECONDS", 0)?,

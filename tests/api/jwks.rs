@@ -93,6 +93,7 @@ async fn a_jwks_url_is_refetched_on_an_unknown_kid_at_most_once_per_interval() {
         test_config_with(&[
             ("JWT_JWKS_URL", Some(&url)),
             ("JWT_JWKS_REFRESH_SECONDS", Some("1")),
+            ("JWT_JWKS_MAX_AGE_SECONDS", Some("2")),
         ]),
         Clock::system(),
     )
@@ -127,6 +128,15 @@ async fn a_jwks_url_is_refetched_on_an_unknown_kid_at_most_once_per_interval() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(app.list(&ec, "").await.status(), 200);
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
+
+    // The issuer removes rsa-1: once the cache is older than its maximum age (2 s here), the
+    // next token fetches the document again and the removed key stops verifying.
+    *served.lock().unwrap() = jwks_with(&["ec-1"]);
+    assert_eq!(app.list(&rsa, "").await.status(), 200, "still cached");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.list(&rsa, "").await.status(), 401);
+    assert_eq!(fetches.load(Ordering::SeqCst), 3);
+    assert_eq!(app.list(&ec, "").await.status(), 200);
 }
 
 #[tokio::test]

@@ -112,7 +112,7 @@ fn plausible(name: &str) -> String {
         "REQUIRE_EMAIL_VERIFIED" => "true".to_owned(),
         "JWT_JWKS_URL" => "https://auth.example.com/.well-known/jwks.json".to_owned(),
         "JWT_JWKS" => r#"{"keys":[]}"#.to_owned(),
-        "JWT_JWKS_REFRESH_SECONDS" => "60".to_owned(),
+        "JWT_JWKS_REFRESH_SECONDS" | "JWT_JWKS_MAX_AGE_SECONDS" => "60".to_owned(),
         _ => "x".repeat(32),
     }
 }

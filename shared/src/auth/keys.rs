@@ -63,15 +63,15 @@ pub struct RemoteJwks {
     keys: RwLock<Vec<Key>>,
     last_fetch: Mutex<Option<Instant>>,
     refresh_interval: Duration,
+    /// A cache older than this is fetched again on the next token, so that a key the issuer
+    /// removed (revoked, compromised) stops verifying.
+    max_age: Duration,
 }
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
-/// A cached JWKS older than this is fetched again on the next token, so that a key the
-/// issuer removed (revoked, compromised) stops verifying within the hour.
-const MAX_AGE: Duration = Duration::from_secs(3600);
 
 impl RemoteJwks {
-    pub fn new(url: String, refresh_interval: Duration) -> Arc<Self> {
+    pub fn new(url: String, refresh_interval: Duration, max_age: Duration) -> Arc<Self> {
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -98,6 +98,7 @@ impl RemoteJwks {
             keys: RwLock::new(Vec::new()),
             last_fetch: Mutex::new(None),
             refresh_interval,
+            max_age,
         })
     }
 
@@ -109,12 +110,12 @@ impl RemoteJwks {
             .unwrap_or_default()
     }
 
-    /// Fetches the document again if the cache is older than `MAX_AGE`.
+    /// Fetches the document again if the cache is older than its maximum age.
     pub async fn refresh_if_old(&self) {
         let old = self
             .last_fetch
             .lock()
-            .map(|last| last.is_some_and(|at| at.elapsed() > MAX_AGE))
+            .map(|last| last.is_some_and(|at| at.elapsed() > self.max_age))
             .unwrap_or(false);
         if old {
             self.refresh().await;

@@ -175,7 +175,7 @@ impl TokenVerifier {
         let remote = config
             .jwks_url
             .as_ref()
-            .map(|url| RemoteJwks::new(url.clone(), config.jwks_refresh));
+            .map(|url| RemoteJwks::new(url.clone(), config.jwks_refresh, config.jwks_max_age));
         Ok(Self {
             keys,
             remote,
