@@ -1,4 +1,4 @@
-//! The four functions in one process, as the local server and the tests run them.
+//! The six functions in one process, as the local server and the tests run them.
 
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use invites_shared::runtime::{self, DEFAULT_TIMEOUT};
 use invites_shared::state::StartupError;
 use lambda_http::{Body, Request, Response};
 use list_invites::ListInvites;
+use preview_invite::PreviewInvite;
+use update_invite::UpdateInvite;
 
 use invites_shared::routes::Route;
 
@@ -39,6 +41,8 @@ pub struct LocalApp {
     pub list: ListInvites,
     pub accept: AcceptInvite,
     pub delete: DeleteInvite,
+    pub update: UpdateInvite,
+    pub preview: PreviewInvite,
     /// What Lambda's timeout is in AWS: the deadline each request gets.
     pub request_timeout: Duration,
 }
@@ -74,6 +78,16 @@ impl LocalApp {
             )?,
             delete: DeleteInvite::new(
                 delete_invite::Settings::read(env)?,
+                clients.dynamodb.clone(),
+                clock,
+            )?,
+            update: UpdateInvite::new(
+                update_invite::Settings::read(env)?,
+                clients.dynamodb.clone(),
+                clock,
+            )?,
+            preview: PreviewInvite::new(
+                preview_invite::Settings::read(env)?,
                 clients.dynamodb,
                 clock,
             )?,
@@ -84,11 +98,15 @@ impl LocalApp {
     /// Runs `req` through the function `route` names, with the per-request wrapper; what no
     /// function here serves goes to the `not-found` function, as API Gateway's `$default` does.
     pub async fn handle(&self, route: Option<Route>, req: Request) -> Response<Body> {
+        // Boxed: one future per function instead of one as large as the largest of six
+        // (debug builds run the tests' server on the test thread's stack).
         match route.map(|route| route.function) {
-            Some("create-invite") => runtime::serve(&self.create, req).await,
-            Some("list-invites") => runtime::serve(&self.list, req).await,
-            Some("accept-invite") => runtime::serve(&self.accept, req).await,
-            Some("delete-invite") => runtime::serve(&self.delete, req).await,
+            Some("create-invite") => Box::pin(runtime::serve(&self.create, req)).await,
+            Some("list-invites") => Box::pin(runtime::serve(&self.list, req)).await,
+            Some("accept-invite") => Box::pin(runtime::serve(&self.accept, req)).await,
+            Some("delete-invite") => Box::pin(runtime::serve(&self.delete, req)).await,
+            Some("update-invite") => Box::pin(runtime::serve(&self.update, req)).await,
+            Some("preview-invite") => Box::pin(runtime::serve(&self.preview, req)).await,
             _ => not_found::handle(&req),
         }
     }
@@ -103,6 +121,8 @@ impl LocalApp {
             self.list.common().max_body_bytes,
             self.accept.common().max_body_bytes,
             self.delete.common().max_body_bytes,
+            self.update.common().max_body_bytes,
+            self.preview.common().max_body_bytes,
         ]
         .into_iter()
         .max()

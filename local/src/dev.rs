@@ -4,7 +4,8 @@ use chrono::Utc;
 use invites_shared::auth::Claims;
 use invites_shared::config::AuthConfig;
 use invites_shared::domain::{
-    EmailAddress, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, User, UserId,
+    EmailAddress, Invite, InviteId, Membership, Role, Tenant, TenantId, TenantSettings, Timestamp,
+    User, UserId,
 };
 use invites_shared::store::{Store, StoreError};
 
@@ -40,6 +41,9 @@ pub async fn create_tenant(
         id: id.unwrap_or_else(TenantId::new_random),
         name: name.to_owned(),
         idp_config,
+        settings: TenantSettings::default(),
+        deactivated: false,
+        member_count: 0,
     };
     store.put_tenant(&tenant).await?;
     Ok(tenant)
@@ -54,7 +58,16 @@ pub async fn create_user(
     let user = User {
         id: id.unwrap_or_else(UserId::new_random),
         email,
+        first_name: None,
+        last_name: None,
+        current_tenant_id: None,
     };
+    create_user_with(store, user).await
+}
+
+/// Creates `user` (names and current tenant included), or returns the one that already has
+/// this email, with the names and current tenant given here.
+pub async fn create_user_with(store: &Store, user: User) -> Result<User, DevError> {
     if store.create_user(&user).await? {
         return Ok(user);
     }
@@ -64,10 +77,12 @@ pub async fn create_user(
         .find_user_id_by_email(&user.email)
         .await?
         .ok_or_else(|| format!("user id {} already belongs to another email", user.id))?;
-    Ok(User {
+    let user = User {
         id: existing,
-        email: user.email,
-    })
+        ..user
+    };
+    store.put_user_record(&user).await?;
+    Ok(user)
 }
 
 pub async fn add_member(
@@ -143,6 +158,8 @@ pub async fn seed_demo(
             updated_at: now,
             invited_by_user_id: admin.id,
             email_id: None,
+            groups: Default::default(),
+            skipped_groups: Default::default(),
         };
         store
             .insert_pending_invite(&invite, None, u64::MAX, false)

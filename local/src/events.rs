@@ -223,6 +223,21 @@ pub fn demo_events(signer: &DemoSigner) -> Vec<(&'static str, Value)> {
             .bearer(&invitee),
         ),
         (
+            "update-invite.json",
+            ApiEvent::new("PATCH", "/v1/invites/{invite_id}", invite_path.clone())
+                .bearer(&admin)
+                .json_body(json!({ "groups": [] })),
+        ),
+        // No credential: the invite id is the only one.
+        (
+            "preview-invite.json",
+            ApiEvent::new(
+                "GET",
+                "/v1/invites/{invite_id}/preview",
+                format!("{invite_path}/preview"),
+            ),
+        ),
+        (
             "delete-invite.json",
             ApiEvent::new("DELETE", "/v1/invites/{invite_id}", invite_path).bearer(&admin),
         ),

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod dev;
+pub mod directory;
 pub mod docs;
 pub mod events;
 pub mod server;

@@ -11,9 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use invites_local::app::{Clients, LocalApp};
-use invites_local::{dev, events, server, template, Error};
+use invites_local::{dev, directory, events, server, template, Error};
 use invites_shared::config::{AuthConfig, Env};
-use invites_shared::domain::{Clock, EmailAddress, Role, TenantId};
+use invites_shared::domain::{
+    Clock, EmailAddress, GroupId, GroupIds, LinkRole, Role, TenantId, User, UserId,
+};
 use invites_shared::store::Store;
 use serde_json::json;
 
@@ -46,12 +48,81 @@ enum Command {
         #[arg(long)]
         id: Option<uuid::Uuid>,
     },
-    /// Create a user (or return the existing user with that email).
+    /// Change a tenant's settings (invite link, kill switch, seat cap, deactivation).
+    UpdateTenant {
+        #[arg(long)]
+        id: uuid::Uuid,
+        #[arg(long)]
+        can_invite: Option<bool>,
+        #[arg(long, conflicts_with = "no_seat_cap")]
+        seat_cap: Option<u64>,
+        #[arg(long)]
+        no_seat_cap: bool,
+        #[arg(long)]
+        link_enabled: Option<bool>,
+        /// USER or ADMIN.
+        #[arg(long)]
+        link_role: Option<String>,
+        /// Comma-separated group ids (empty: none).
+        #[arg(long)]
+        link_groups: Option<String>,
+        #[arg(long)]
+        deactivated: Option<bool>,
+    },
+    /// Create a user (or return the existing user with that email, given these details).
     CreateUser {
         #[arg(long)]
         email: String,
         #[arg(long)]
         id: Option<uuid::Uuid>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        /// The tenant the user works in: where their API keys act.
+        #[arg(long)]
+        current_tenant: Option<uuid::Uuid>,
+    },
+    /// A user's membership of a tenant, or null.
+    GetMember {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        user: uuid::Uuid,
+    },
+    /// Create a group in a tenant.
+    CreateGroup {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete a group of a tenant.
+    DeleteGroup {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        group: uuid::Uuid,
+    },
+    /// The users who joined a group.
+    GroupMembers {
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        #[arg(long)]
+        group: uuid::Uuid,
+    },
+    /// Create an API key (`sk-user-…`) for a user; the key is printed once.
+    CreateApiKey {
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// Hours until it expires (0: already expired); none: it does not expire.
+        #[arg(long)]
+        expires_in_hours: Option<i64>,
+    },
+    /// Revoke an API key, given the key itself.
+    RevokeApiKey {
+        #[arg(long)]
+        key: String,
     },
     /// Add a user to a tenant with a role, or change their role.
     AddMember {
@@ -149,10 +220,29 @@ async fn run(command: Command) -> Result<(), Error> {
                 dev::create_tenant(&store, id.map(TenantId::from), &name, idp_config).await?;
             print(json!({ "id": tenant.id, "name": tenant.name, "idp_config": tenant.idp_config }));
         }
-        Command::CreateUser { email: raw, id } => {
-            let user = dev::create_user(&store, id.map(Into::into), email(&raw)?).await?;
-            print(json!(user));
+        Command::CreateUser {
+            email: raw,
+            id,
+            first_name,
+            last_name,
+            current_tenant,
+        } => {
+            let user = User {
+                id: id.map_or_else(UserId::new_random, Into::into),
+                email: email(&raw)?,
+                first_name,
+                last_name,
+                current_tenant_id: current_tenant.map(Into::into),
+            };
+            print(json!(dev::create_user_with(&store, user).await?));
         }
+        command @ (Command::UpdateTenant { .. }
+        | Command::GetMember { .. }
+        | Command::CreateGroup { .. }
+        | Command::DeleteGroup { .. }
+        | Command::GroupMembers { .. }
+        | Command::CreateApiKey { .. }
+        | Command::RevokeApiKey { .. }) => print(directory_command(&store, command).await?),
         Command::AddMember { tenant, user, role } => {
             let role = Role::parse(&role).ok_or("role must be USER, ADMIN or OWNER")?;
             let membership = dev::add_member(&store, tenant.into(), user.into(), role).await?;
@@ -200,6 +290,84 @@ async fn run(command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The commands for tenant settings, groups and API keys.
+async fn directory_command(store: &Store, command: Command) -> Result<serde_json::Value, Error> {
+    let now = Clock::system().now();
+    Ok(match command {
+        Command::UpdateTenant {
+            id,
+            can_invite,
+            seat_cap,
+            no_seat_cap,
+            link_enabled,
+            link_role,
+            link_groups,
+            deactivated,
+        } => {
+            let link_role = link_role
+                .map(|raw| LinkRole::parse(&raw).ok_or("link role must be USER or ADMIN"))
+                .transpose()?;
+            let link_groups = link_groups
+                .map(|raw| -> Result<GroupIds, Error> {
+                    let ids = raw
+                        .split(',')
+                        .filter(|id| !id.trim().is_empty())
+                        .map(|id| uuid::Uuid::parse_str(id.trim()).map(GroupId::from))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(GroupIds::new(ids)?)
+                })
+                .transpose()?;
+            let changes = directory::TenantChanges {
+                can_invite,
+                seat_cap: if no_seat_cap {
+                    Some(None)
+                } else {
+                    seat_cap.map(Some)
+                },
+                link_enabled,
+                link_role,
+                link_groups,
+                deactivated,
+            };
+            let tenant = directory::update_tenant(store, id.into(), changes).await?;
+            json!({
+                "id": tenant.id,
+                "name": tenant.name,
+                "settings": tenant.settings,
+                "deactivated": tenant.deactivated,
+                "member_count": tenant.member_count,
+            })
+        }
+        Command::GetMember { tenant, user } => {
+            json!({ "membership": store.get_membership(tenant.into(), user.into()).await? })
+        }
+        Command::CreateGroup { tenant, name } => {
+            json!(directory::create_group(store, tenant.into(), &name).await?)
+        }
+        Command::DeleteGroup { tenant, group } => {
+            store.delete_group(tenant.into(), group.into()).await?;
+            json!({ "tenant_id": tenant, "group_id": group, "deleted": true })
+        }
+        Command::GroupMembers { tenant, group } => {
+            let users = store.group_member_ids(tenant.into(), group.into()).await?;
+            json!({ "user_ids": users })
+        }
+        Command::CreateApiKey {
+            user,
+            expires_in_hours,
+        } => {
+            let expires_at = expires_in_hours.map(|hours| now.plus(chrono::Duration::hours(hours)));
+            let (record, key) = directory::create_api_key(store, user.into(), expires_at).await?;
+            json!({ "key_id": record.key_id, "user_id": user, "key": key, "expires_at": expires_at })
+        }
+        Command::RevokeApiKey { key } => {
+            let record = directory::revoke_api_key(store, &key).await?;
+            json!({ "key_id": record.key_id, "revoked": true })
+        }
+        _ => unreachable!("only directory commands are passed here"),
+    })
 }
 
 async fn serve(addr: SocketAddr) -> Result<(), Error> {

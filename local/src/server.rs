@@ -13,11 +13,17 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use invites_shared::http::{body_bytes, ApiError};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 use tokio::net::TcpListener;
 
 use crate::app::LocalApp;
 use invites_shared::routes;
+
+/// The TCP peer of a request: its source IP as API Gateway would give it.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
 
 /// Serves HTTP/1 on `listener`, each request answered by `respond`, until the task is dropped.
 pub async fn serve_http<F, Fut>(listener: TcpListener, respond: F) -> std::io::Result<()>
@@ -26,10 +32,11 @@ where
     Fut: Future<Output = hyper::Response<Full<Bytes>>> + Send,
 {
     loop {
-        let (stream, _) = listener.accept().await?;
+        let (stream, peer) = listener.accept().await?;
         let respond = respond.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
+            let service = service_fn(move |mut req: hyper::Request<Incoming>| {
+                req.extensions_mut().insert(Peer(peer));
                 let respond = respond.clone();
                 async move { Ok::<_, Infallible>(respond(req).await) }
             });
@@ -100,8 +107,16 @@ async fn respond(app: &LocalApp, req: hyper::Request<Incoming>) -> hyper::Respon
     let mut context = lambda_http::lambda_runtime::Context::default();
     context.request_id = uuid::Uuid::new_v4().to_string();
     context.deadline = deadline_ms(app.request_timeout);
+    let mut request_context = ApiGatewayV2httpRequestContext::default();
+    request_context.request_id = Some(context.request_id.clone());
+    request_context.http.method = parts.method.clone();
+    request_context.http.source_ip = parts
+        .extensions
+        .get::<Peer>()
+        .map(|peer| peer.0.ip().to_string());
     let request = lambda_http::http::Request::from_parts(parts, body)
         .with_path_parameters(path_parameters)
+        .with_request_context(RequestContext::ApiGatewayV2(request_context))
         .with_lambda_context(context);
     to_hyper(app.handle(route, request).await)
 }

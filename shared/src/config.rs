@@ -146,9 +146,20 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 impl CommonSettings {
     pub fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         Ok(Self {
+            auth: AuthConfig::read(env)?,
+            ..Self::read_unauthenticated(env)?
+        })
+    }
+
+    /// For a function that authenticates nobody (the preview): no key, no secret to read,
+    /// and a verifier that refuses every token.
+    pub fn read_unauthenticated<L: Fn(&str) -> Option<String>>(
+        env: &Env<L>,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             max_body_bytes: env.number("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
-            auth: AuthConfig::read(env)?,
+            auth: AuthConfig::refusing_all(),
             aws: AwsClientConfig::default(),
         })
     }
@@ -184,6 +195,23 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
+    /// No key at all: every token is refused.
+    pub fn refusing_all() -> Self {
+        Self {
+            hs256_secrets: Vec::new(),
+            hs256_secret_ids: Vec::new(),
+            public_key: None,
+            jwks: None,
+            jwks_url: None,
+            jwks_refresh: Duration::from_secs(60),
+            jwks_max_age: Duration::from_secs(3600),
+            issuer: String::new(),
+            audience: String::new(),
+            leeway_seconds: 0,
+            allowed_origins: Vec::new(),
+        }
+    }
+
     pub fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
         let mut hs256_secrets = Vec::new();
         for name in ["JWT_HS256_SECRET", "JWT_HS256_PREVIOUS_SECRET"] {

@@ -17,7 +17,7 @@ pub struct Route {
     pub function: &'static str,
 }
 
-pub fn routes() -> [Route; 4] {
+pub fn routes() -> [Route; 6] {
     [
         Route {
             method: Method::POST,
@@ -38,6 +38,16 @@ pub fn routes() -> [Route; 4] {
             method: Method::DELETE,
             path: "/v1/invites/{invite_id}",
             function: "delete-invite",
+        },
+        Route {
+            method: Method::PATCH,
+            path: "/v1/invites/{invite_id}",
+            function: "update-invite",
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/invites/{invite_id}/preview",
+            function: "preview-invite",
         },
     ]
 }
@@ -109,6 +119,17 @@ mod tests {
                 .function,
             "delete-invite"
         );
+        assert_eq!(
+            resolve(&Method::PATCH, "/v1/invites/x").unwrap().0.function,
+            "update-invite"
+        );
+        assert_eq!(
+            resolve(&Method::GET, "/v1/invites/x/preview")
+                .unwrap()
+                .0
+                .function,
+            "preview-invite"
+        );
     }
 
     #[test]
@@ -131,7 +152,11 @@ mod tests {
         ));
         assert!(matches!(
             resolve(&Method::GET, "/v1/invites/x"),
-            Err(ApiError::MethodNotAllowed { allow }) if allow == "DELETE"
+            Err(ApiError::MethodNotAllowed { allow }) if allow == "DELETE, PATCH"
+        ));
+        assert!(matches!(
+            resolve(&Method::POST, "/v1/invites/x/preview"),
+            Err(ApiError::MethodNotAllowed { allow }) if allow == "GET"
         ));
     }
 }

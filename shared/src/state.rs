@@ -1,6 +1,8 @@
 //! What every function's state holds, built once per process (cold start).
 
-use crate::auth::TokenVerifier;
+use lambda_http::Request;
+
+use crate::auth::{AuthError, Caller, TokenVerifier};
 use crate::config::{CommonSettings, ConfigError};
 use crate::domain::Clock;
 use crate::store::Store;
@@ -24,6 +26,13 @@ pub enum StartupError {
 }
 
 impl Common {
+    /// The verified caller of `req` (the one place requests are authenticated).
+    pub async fn authenticate(&self, req: &Request) -> Result<Caller, AuthError> {
+        self.verifier
+            .authenticate(req, &self.store, self.clock.now())
+            .await
+    }
+
     pub fn new(
         settings: &CommonSettings,
         dynamodb: aws_sdk_dynamodb::Client,

@@ -1,9 +1,11 @@
-//! `InviteResponse`, the invite as create and list (and later update) return it.
+//! `InviteResponse`, the invite as create, list and update return it.
 
 use serde::Serialize;
 
 use crate::config::{is_https_or_local, ConfigError, Env};
-use crate::domain::{EmailId, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId};
+use crate::domain::{
+    EmailId, GroupIds, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId,
+};
 
 /// Where invitees open their invites: the base URL the invite id is appended to.
 #[derive(Debug, Clone)]
@@ -33,7 +35,8 @@ impl InviteLinks {
     }
 }
 
-/// `InviteResponse` of the contract, plus `status` and `invited_by_user_id`.
+/// `InviteResponse` of the contract (with ksapi 3.x's `groups`), plus `status` and
+/// `invited_by_user_id`.
 #[derive(Debug, Serialize)]
 pub struct InviteResponse {
     pub id: InviteId,
@@ -48,6 +51,7 @@ pub struct InviteResponse {
     pub email_id: Option<EmailId>,
     pub status: InviteStatus,
     pub invited_by_user_id: UserId,
+    pub groups: GroupIds,
 }
 
 impl InviteResponse {
@@ -65,6 +69,7 @@ impl InviteResponse {
             email_id: invite.email_id,
             status: invite.status(now),
             invited_by_user_id: invite.invited_by_user_id,
+            groups: invite.groups.clone(),
         }
     }
 }

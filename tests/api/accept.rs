@@ -20,7 +20,10 @@ async fn the_invitee_accepts_and_becomes_a_member_with_the_invited_role() {
     let (status, body) = status_and_body(app.accept(&invitee.token, &id).await).await;
 
     assert_eq!(status, 200);
-    assert_eq!(body, json!({ "tenant_id": admin.tenant, "role": "ADMIN" }));
+    assert_eq!(
+        body,
+        json!({ "tenant_id": admin.tenant, "role": "ADMIN", "skipped_groups": [] })
+    );
     assert_eq!(
         app.membership_role(admin.tenant, invitee.user.id).await,
         Some(Role::Admin)
@@ -119,6 +122,9 @@ async fn a_retry_by_the_same_user_gets_the_same_answer_and_others_a_conflict() {
     let twin = User {
         id: invites_shared::domain::UserId::new_random(),
         email: EmailAddress::parse(invitee.email()).unwrap(),
+        first_name: None,
+        last_name: None,
+        current_tenant_id: None,
     };
     let twin = app.actor(twin, admin.tenant);
     let (status, body) = status_and_body(app.accept(&twin.token, &id).await).await;

@@ -22,7 +22,10 @@ async fn fifty_simultaneous_accepts_all_get_the_same_answer_and_accept_once() {
     )
     .await;
 
-    let expected = (200, json!({ "tenant_id": admin.tenant, "role": "ADMIN" }));
+    let expected = (
+        200,
+        json!({ "tenant_id": admin.tenant, "role": "ADMIN", "skipped_groups": [] }),
+    );
     assert!(
         answers.iter().all(|answer| answer == &expected),
         "{answers:?}"

@@ -57,11 +57,13 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     .unwrap();
     let env = function_env();
 
-    // In this order: accept the demo invite, then delete it.
+    // In this order: update and preview the demo invite, accept it, then delete it.
     let cases = [
         ("create-invite.json", "create-invite", 201),
         ("list-invites.json", "list-invites", 200),
         ("list-invites-cookie.json", "list-invites", 200),
+        ("update-invite.json", "update-invite", 200),
+        ("preview-invite.json", "preview-invite", 200),
         ("accept-invite.json", "accept-invite", 200),
         ("delete-invite.json", "delete-invite", 204),
         ("not-found.json", "not-found", 404),
@@ -84,6 +86,10 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
             response["headers"]["x-request-id"], "local-request-id",
             "{file}"
         );
+        if function == "preview-invite" {
+            let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body["state"], "valid", "{file}: {body}");
+        }
         if function == "not-found" {
             // The contract's shapes, as the local server answers them, not API Gateway's own.
             let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();

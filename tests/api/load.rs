@@ -75,8 +75,17 @@ async fn logs_are_json_with_request_ids_and_never_hold_credentials() {
     let server = ServerProcess::start().await;
     let http = reqwest::Client::new();
     let secret_cookie = format!("ks_uat={}; session=s3cr3t-cookie-value", admin.token);
+    let api_key = app.api_key(admin.user.id, None).await;
+    let made_up_key = format!("sk-user-{}", uuid::Uuid::new_v4().simple());
 
     let requests = [
+        http.get(format!(
+            "{}/v1/invites?tenant_id={}",
+            server.url, admin.tenant
+        ))
+        .bearer_auth(&api_key),
+        http.get(format!("{}/v1/invites", server.url))
+            .bearer_auth(&made_up_key),
         http.get(format!("{}/v1/invites", server.url))
             .bearer_auth(&admin.token),
         http.get(format!("{}/v1/invites", server.url))
@@ -97,8 +106,12 @@ async fn logs_are_json_with_request_ids_and_never_hold_credentials() {
         .map(Value::to_string)
         .collect::<Vec<_>>()
         .join("\n");
+    let digest = invites_shared::auth::api_key_digest(&api_key);
     for secret in [
         admin.token.as_str(),
+        api_key.as_str(),
+        digest.as_str(),
+        made_up_key.as_str(),
         "forged.token.value",
         "s3cr3t-cookie-value",
         "Bearer",
@@ -107,7 +120,7 @@ async fn logs_are_json_with_request_ids_and_never_hold_credentials() {
     }
     assert!(!text.to_lowercase().contains("authorization"));
     let handled = request_lines(&lines);
-    assert!(handled.len() >= 4, "{text}");
+    assert!(handled.len() >= 6, "{text}");
     for line in handled {
         assert!(
             line["span"]["request_id"]

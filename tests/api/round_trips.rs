@@ -75,14 +75,33 @@ async fn each_endpoint_makes_a_fixed_number_of_aws_round_trips() {
         .unwrap()
         .to_owned();
     let invitee = app.actor(invitee, admin.tenant);
-    // GetItem (the invite), TransactWrite (invite, membership, counters, pending slot).
+    // BatchGet (update's: tenant, caller's membership, the invite), UpdateItem.
+    let update = ApiEvent::new(
+        "PATCH",
+        "/v1/invites/{invite_id}",
+        format!("/v1/invites/{id}"),
+    )
+    .bearer(&admin.token)
+    .json_body(json!({ "groups": [] }));
+    assert_eq!(calls("update-invite", vec![update]).await, [(200, 2)]);
+    // The request window's UpdateItem beside the invite's GetItem, then BatchGet (tenant,
+    // inviter): two round trips' time.
+    let preview = ApiEvent::new(
+        "GET",
+        "/v1/invites/{invite_id}/preview",
+        format!("/v1/invites/{id}/preview"),
+    );
+    assert_eq!(calls("preview-invite", vec![preview]).await, [(200, 3)]);
+    // BatchGet (a tenant with that id — a link — and the invite), BatchGet (the invite's
+    // tenant, the caller's membership, the invite's groups), TransactWrite (invite,
+    // membership, counters and seat, pending slot, groups).
     let accept = ApiEvent::new(
         "POST",
         "/v1/invites/{invite_id}/accept",
         format!("/v1/invites/{id}/accept"),
     )
     .bearer(&invitee.token);
-    assert_eq!(calls("accept-invite", vec![accept]).await, [(200, 2)]);
+    assert_eq!(calls("accept-invite", vec![accept]).await, [(200, 3)]);
     // BatchGet (caller's membership, the invite), TransactWrite (invite, counters).
     let delete = ApiEvent::new(
         "DELETE",

@@ -226,9 +226,16 @@ async fn an_accept_that_read_the_old_role_cannot_grant_it() {
     // …then the admin lowered it to USER (a re-invite refreshes the pending invite)…
     app.invite(&admin, invitee.email.as_str(), "USER").await;
     // …and the accept's write, conditioned on the role it read, does not go through.
+    let joining = invites_shared::store::Joining {
+        tenant: admin.tenant,
+        user: invitee.id,
+        role: read.role,
+        groups: &[],
+        now: app.clock.now(),
+    };
     let outcome = app
         .store
-        .accept_invite(&read, invitee.id, app.clock.now())
+        .accept_invite(&read, &joining, &Default::default())
         .await
         .unwrap();
     assert!(

@@ -97,6 +97,8 @@ fn read_settings(
         "list-invites" => list_invites::Settings::read(&env).map(drop),
         "accept-invite" => accept_invite::Settings::read(&env).map(drop),
         "delete-invite" => delete_invite::Settings::read(&env).map(drop),
+        "update-invite" => update_invite::Settings::read(&env).map(drop),
+        "preview-invite" => preview_invite::Settings::read(&env).map(drop),
         "not-found" => Ok(()),
         other => panic!("no settings reader for {other}"),
     }
@@ -107,7 +109,9 @@ fn plausible(name: &str) -> String {
     match name {
         "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
         "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
-        "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" => "1".to_owned(),
+        "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" | "PREVIEWS_PER_MINUTE" => {
+            "1".to_owned()
+        }
         "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
         "REQUIRE_EMAIL_VERIFIED" => "true".to_owned(),
         "JWT_JWKS_URL" => "https://auth.example.com/.well-known/jwks.json".to_owned(),
@@ -164,7 +168,7 @@ fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 5);
+    assert_eq!(checked, 7);
 }
 
 #[test]

@@ -17,13 +17,15 @@ use crate::{Args, Error};
 
 const SECRET: &str = "benchmark-secret-0123456789abcdef-0123456789";
 
-pub const FUNCTIONS: [&str; 6] = [
+pub const FUNCTIONS: [&str; 8] = [
     "hello-world",
     "dynamodb-floor",
     "create-invite",
     "list-invites",
     "accept-invite",
     "delete-invite",
+    "update-invite",
+    "preview-invite",
 ];
 
 /// Everything the benchmark's sections share.
@@ -81,7 +83,8 @@ pub fn event(
 }
 
 impl Bench {
-    /// A fresh table and tenant; `invites_per_function` invites for accept and delete each.
+    /// A fresh table and tenant; `invites_per_function` invites for accept, delete, update and
+    /// preview each.
     pub async fn set_up(args: &Args, invites_per_function: usize) -> Result<Self, Error> {
         let table = format!("invites-bench-{}", uuid::Uuid::new_v4().simple());
         let mut env: HashMap<String, String> = std::env::vars()
@@ -143,7 +146,12 @@ impl Bench {
             bench.secret_env = Some(env);
         }
         eprintln!("seeding invites for accept and delete");
-        for function in ["accept-invite", "delete-invite"] {
+        for function in [
+            "accept-invite",
+            "delete-invite",
+            "update-invite",
+            "preview-invite",
+        ] {
             let invites = bench
                 .seed_invites(bench.tenant, invites_per_function)
                 .await?;
@@ -188,6 +196,8 @@ impl Bench {
                 updated_at: now,
                 invited_by_user_id: self.admin.id,
                 email_id: None,
+                groups: Default::default(),
+                skipped_groups: Default::default(),
             };
             made.push((invite.id, email));
             let store = self.store.clone();
@@ -235,6 +245,27 @@ impl Bench {
                 let (id, _) = self.take_fresh(function);
                 let path = format!("/v1/invites/{id}");
                 event("DELETE", "/v1/invites/{invite_id}", &path, "", admin)
+            }
+            "update-invite" => {
+                let (id, _) = self.take_fresh(function);
+                let path = format!("/v1/invites/{id}");
+                ApiEvent::new("PATCH", "/v1/invites/{invite_id}", path)
+                    .bearer(admin)
+                    .request_id("bench")
+                    .json_body(json!({ "groups": [] }))
+                    .to_json()
+            }
+            "preview-invite" => {
+                // Unauthenticated, and from as many addresses as invites: no window fills up.
+                let (id, _) = self.take_fresh(function);
+                let path = format!("/v1/invites/{id}/preview");
+                let mut event = ApiEvent::new("GET", "/v1/invites/{invite_id}/preview", path)
+                    .request_id("bench")
+                    .to_json();
+                let address = id.as_uuid().as_bytes()[..2].to_vec();
+                event["requestContext"]["http"]["sourceIp"] =
+                    json!(format!("10.0.{}.{}", address[0], address[1]));
+                event
             }
             _ => event("GET", "/v1/invites", "/v1/invites", "limit=20", admin),
         }

@@ -5,11 +5,13 @@ use serde_json::Value;
 
 use crate::Report;
 
-const INVITE_FUNCTIONS: [&str; 4] = [
+const INVITE_FUNCTIONS: [&str; 6] = [
     "create-invite",
     "list-invites",
     "accept-invite",
     "delete-invite",
+    "update-invite",
+    "preview-invite",
 ];
 
 /// The smallest and largest of `field` over the invite functions.
@@ -46,8 +48,10 @@ pub fn write(report: &mut Report) {
     let ratios: Vec<f64> = [
         ("create-invite", "dynamodb-floor, 4 calls"),
         ("list-invites", "dynamodb-floor, 2 calls"),
-        ("accept-invite", "dynamodb-floor, 2 calls"),
+        ("accept-invite", "dynamodb-floor, 3 calls"),
         ("delete-invite", "dynamodb-floor, 2 calls"),
+        ("update-invite", "dynamodb-floor, 2 calls"),
+        ("preview-invite", "dynamodb-floor, 3 calls"),
     ]
     .iter()
     .filter_map(|(function, floor)| {

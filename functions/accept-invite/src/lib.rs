@@ -1,17 +1,23 @@
-//! `POST /v1/invites/{invite_id}/accept`: the invitee joins the tenant.
+//! `POST /v1/invites/{invite_id}/accept`: the caller joins a tenant.
 //!
-//! Any signed-in user may accept an invite addressed to their own email. The invite is marked
-//! accepted and the membership created in one transaction, so of many concurrent accepts
-//! exactly one succeeds; a retry by the user who accepted gets the same answer again.
+//! The id is looked up as a tenant first (ksapi 3.x): a tenant whose invite link is enabled
+//! lets any signed-in user join with the link's role and groups (`link`). Otherwise it is an
+//! invite: any signed-in user may accept one addressed to their own email (`invite`). The
+//! invite is marked accepted, the membership, its seat and its group memberships written in
+//! one transaction, so of many concurrent accepts exactly one succeeds and the seat cap holds;
+//! a retry by the user who accepted gets the same answer again.
+
+mod invite;
+mod link;
 
 use invites_shared::auth::AuthError;
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
-use invites_shared::domain::{Clock, Invite, InviteStatus, Role, TenantId};
+use invites_shared::domain::{Clock, GroupIds, Role, Tenant, TenantId};
 use invites_shared::http::{json_response, parse_invite_id, ApiError, Invalid};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
-use invites_shared::store::{self, AcceptOutcome, StoreError};
+use invites_shared::store::StoreError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -95,6 +101,17 @@ pub enum AcceptError {
     AlreadyMember,
     #[error("Tenant not found")]
     TenantNotFound,
+    #[error("This tenant is deactivated: it takes no new members")]
+    TenantDeactivated,
+    #[error("This tenant does not support inviting users")]
+    InvitesDisabled,
+    #[error("This tenant does not have invite link enabled")]
+    LinkDisabled,
+    #[error(
+        "This tenant has no free seat: every seat of its seat cap is taken. Ask an admin of \
+         the tenant to free a seat or raise the cap, then accept again."
+    )]
+    NoSeat,
     #[error("Verify your email address before accepting")]
     EmailNotVerified,
     #[error(transparent)]
@@ -116,6 +133,11 @@ impl From<AcceptError> for ApiError {
                 ApiError::Conflict(e.to_string())
             }
             e @ AcceptError::Expired => ApiError::Gone(e.to_string()),
+            e @ AcceptError::TenantDeactivated => ApiError::TenantDeactivated(e.to_string()),
+            e @ (AcceptError::InvitesDisabled | AcceptError::LinkDisabled) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            e @ AcceptError::NoSeat => ApiError::QuotaExceeded(e.to_string()),
             AcceptError::Store(e) => e.into(),
         }
     }
@@ -123,19 +145,35 @@ impl From<AcceptError> for ApiError {
 
 /// `AcceptInviteResponse`.
 #[derive(Serialize)]
-struct AcceptInviteResponse {
+struct AcceptInviteResponse<'a> {
     tenant_id: TenantId,
     role: Role,
+    /// Groups of the invite (or link) that no longer existed, so were not joined.
+    skipped_groups: &'a GroupIds,
 }
 
-fn accepted(invite: &Invite) -> Response<Body> {
+fn joined(tenant: TenantId, role: Role, skipped_groups: &GroupIds) -> Response<Body> {
     json_response(
         StatusCode::OK,
         &AcceptInviteResponse {
-            tenant_id: invite.tenant_id,
-            role: invite.role,
+            tenant_id: tenant,
+            role,
+            skipped_groups,
         },
     )
+}
+
+/// A tenant that may take a new member now, as far as its record says (the seat is claimed
+/// again by the transaction, which concurrent joins cannot pass).
+fn open_for_joining(tenant: Option<Tenant>) -> Result<Tenant, AcceptError> {
+    let tenant = tenant.ok_or(AcceptError::TenantNotFound)?;
+    if tenant.deactivated {
+        return Err(AcceptError::TenantDeactivated);
+    }
+    if !tenant.has_free_seat() {
+        return Err(AcceptError::NoSeat);
+    }
+    Ok(tenant)
 }
 
 impl Function for AcceptInvite {
@@ -147,8 +185,8 @@ impl Function for AcceptInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, AcceptError> {
-        let caller = self.common.verifier.authenticate(&req).await?;
-        let invite_id = parse_invite_id(&req)?;
+        let caller = self.common.authenticate(&req).await?;
+        let id = parse_invite_id(&req)?.as_uuid();
         let verified = match caller.email_verified {
             Some(verified) => verified,
             None => !self.require_email_verified,
@@ -156,37 +194,10 @@ impl Function for AcceptInvite {
         if !verified {
             return Err(AcceptError::EmailNotVerified);
         }
-        let store = &self.common.store;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let now = self.common.clock.now();
-            let invite = store
-                .get_invite(invite_id)
-                .await?
-                .ok_or(AcceptError::NotFound)?;
-            if invite.email != caller.email {
-                return Err(AcceptError::OtherEmail);
-            }
-            match invite.status(now) {
-                // A retry by the user who accepted gets the same answer again.
-                InviteStatus::Accepted if invite.accepted_by_user_id == Some(caller.user_id) => {
-                    return Ok(accepted(&invite))
-                }
-                InviteStatus::Accepted => return Err(AcceptError::AlreadyAccepted),
-                InviteStatus::Expired => return Err(AcceptError::Expired),
-                InviteStatus::Pending => {}
-            }
-            match store.accept_invite(&invite, caller.user_id, now).await? {
-                AcceptOutcome::Accepted => {
-                    tracing::info!(invite_id = %invite.id, tenant_id = %invite.tenant_id, "invite accepted");
-                    return Ok(accepted(&invite));
-                }
-                AcceptOutcome::AlreadyMember => return Err(AcceptError::AlreadyMember),
-                AcceptOutcome::TenantGone => return Err(AcceptError::TenantNotFound),
-                // Changed meanwhile (accepted, expired, deleted, another role): read again.
-                AcceptOutcome::Changed => store::pause_before_retry(attempt).await?,
-            }
+        let target = self.common.store.load_accept_target(id).await?;
+        match target.tenant {
+            Some(tenant) => self.join_by_link(&caller, tenant).await,
+            None => self.accept_invite(&caller, id.into(), target.invite).await,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! One attempt at writing an invite, from what `CreateInvite::create` read.
 
 use invites_shared::auth::Caller;
-use invites_shared::domain::{EmailId, Invite, InviteId, Tenant, Timestamp, UserId};
+use invites_shared::domain::{EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId};
 use invites_shared::http::error_chain;
-use invites_shared::store::{DirectAddOutcome, InsertOutcome};
+use invites_shared::store::{DirectAddOutcome, InsertOutcome, Refresh};
 
 use crate::input::CreateInviteInput;
 use crate::mail::{Invitation, MailError};
@@ -33,6 +33,8 @@ impl Draft<'_> {
             updated_at: self.now,
             invited_by_user_id: self.caller.user_id,
             email_id: None,
+            groups: self.input.groups.clone(),
+            skipped_groups: Default::default(),
         }
     }
 
@@ -41,6 +43,7 @@ impl Draft<'_> {
         &self,
         user: UserId,
         pending: Option<Invite>,
+        groups: &[GroupId],
     ) -> Result<Option<Invite>, CreateError> {
         let accepted = |invite: Invite| Invite {
             role: self.input.role,
@@ -48,14 +51,18 @@ impl Draft<'_> {
             accepted_by_user_id: Some(user),
             updated_at: self.now,
             invited_by_user_id: self.caller.user_id,
+            groups: self.input.groups.clone(),
             ..invite
         };
+        if !self.tenant.has_free_seat() {
+            return Err(CreateError::NoSeat);
+        }
         let invite = accepted(pending.clone().unwrap_or_else(|| self.new_invite()));
         match self
             .function
             .common
             .store
-            .add_member_with_invite(&invite, user, pending.as_ref(), self.now)
+            .add_member_with_invite(&invite, user, pending.as_ref(), groups, self.now)
             .await?
         {
             DirectAddOutcome::Added => {
@@ -63,6 +70,9 @@ impl Draft<'_> {
                 Ok(Some(invite))
             }
             DirectAddOutcome::AlreadyMember => Err(CreateError::AlreadyMember),
+            // Gone, or the last seat was taken since it was read: read again to tell which.
+            DirectAddOutcome::TenantRefused if self.tenant.has_free_seat() => Ok(None),
+            DirectAddOutcome::TenantRefused => Err(CreateError::NoSeat),
             DirectAddOutcome::Changed => Ok(None),
         }
     }
@@ -80,15 +90,15 @@ impl Draft<'_> {
             Some(pending) => {
                 let expires_at = self.now.plus(self.function.invite_lifetime);
                 let cooldown = emailed.then_some(self.function.email_cooldown);
+                let changes = Refresh {
+                    role: self.input.role,
+                    invited_by: self.caller.user_id,
+                    now: self.now,
+                    expires_at,
+                    groups: &self.input.groups,
+                };
                 let refreshed = store
-                    .refresh_pending_invite(
-                        &pending,
-                        self.input.role,
-                        self.caller.user_id,
-                        self.now,
-                        expires_at,
-                        cooldown,
-                    )
+                    .refresh_pending_invite(&pending, &changes, cooldown)
                     .await?;
                 match refreshed {
                     Some(refreshed) => refreshed,

@@ -1,8 +1,8 @@
 //! The body of `POST /v1/invites`, parsed into typed input.
 
-use invites_shared::domain::{EmailAddress, Role, TenantId};
+use invites_shared::domain::{EmailAddress, GroupIds, Role, TenantId};
 use invites_shared::http::{
-    enum_issue, json_object, loc, missing, parse_uuid, Invalid, ValidationIssue,
+    enum_issue, json_object, loc, missing, parse_groups, parse_uuid, Invalid, ValidationIssue,
 };
 use lambda_http::http::HeaderMap;
 use lambda_http::Body;
@@ -14,6 +14,8 @@ pub struct CreateInviteInput {
     pub tenant_id: TenantId,
     pub email: EmailAddress,
     pub role: Role,
+    /// Groups the invitee joins on accepting (ksapi 3.x); none when absent or `null`.
+    pub groups: GroupIds,
 }
 
 /// Parses the create-invite body.
@@ -80,11 +82,21 @@ pub fn parse_create_invite(
         },
     };
 
+    let groups = match object.get("groups").map(parse_groups) {
+        None => GroupIds::default(),
+        Some(Ok(groups)) => groups.unwrap_or_default(),
+        Some(Err(found)) => {
+            issues.extend(found);
+            GroupIds::default()
+        }
+    };
+
     match (tenant_id, email, role) {
         (Some(tenant_id), Some(email), Some(role)) if issues.is_empty() => Ok(CreateInviteInput {
             tenant_id: tenant_id.into(),
             email,
             role,
+            groups,
         }),
         _ => Err(Invalid(issues)),
     }

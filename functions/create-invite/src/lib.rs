@@ -14,7 +14,7 @@ use invites_shared::auth::{require_manager, AuthError, NotAManager};
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
 use invites_shared::domain::{Clock, Invite, InviteStatus};
-use invites_shared::http::{json_response, ApiError, Invalid};
+use invites_shared::http::{json_response, unknown_groups, ApiError, Invalid};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
 use invites_shared::store::{self, StoreError};
@@ -144,6 +144,15 @@ pub enum CreateError {
     OwnerOnly,
     #[error("Tenant not found")]
     TenantNotFound,
+    #[error("This tenant is deactivated: it takes no new invites")]
+    TenantDeactivated,
+    #[error("This tenant does not support inviting users")]
+    InvitesDisabled,
+    #[error(
+        "This tenant has no free seat: every seat of its seat cap is taken. Free a seat or \
+         raise the cap, then invite again."
+    )]
+    NoSeat,
     #[error("User is already a member of this tenant")]
     AlreadyMember,
     #[error(transparent)]
@@ -168,6 +177,9 @@ impl From<CreateError> for ApiError {
             CreateError::NotAManager(e) => e.into(),
             e @ CreateError::OwnerOnly => ApiError::Forbidden(e.to_string()),
             e @ CreateError::TenantNotFound => ApiError::NotFound(e.to_string()),
+            e @ CreateError::TenantDeactivated => ApiError::TenantDeactivated(e.to_string()),
+            e @ CreateError::InvitesDisabled => ApiError::BadRequest(e.to_string()),
+            e @ CreateError::NoSeat => ApiError::QuotaExceeded(e.to_string()),
             e @ CreateError::AlreadyMember => ApiError::Conflict(e.to_string()),
             e @ CreateError::TooManyOpen(_) => ApiError::TooManyRequests(e.to_string()),
             CreateError::Store(e) => e.into(),
@@ -207,7 +219,7 @@ impl Function for CreateInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, CreateError> {
-        let caller = self.common.verifier.authenticate(&req).await?;
+        let caller = self.common.authenticate(&req).await?;
         let input = parse_create_invite(req.headers(), req.body(), caller.via_cookie)?;
         let invite = self.create(&caller, &input).await?;
         let body = InviteResponse::new(&invite, &self.links, self.common.clock.now());
@@ -236,6 +248,17 @@ impl CreateInvite {
                 return Err(CreateError::OwnerOnly);
             }
             let tenant = context.tenant.ok_or(CreateError::TenantNotFound)?;
+            if tenant.deactivated {
+                return Err(CreateError::TenantDeactivated);
+            }
+            if !tenant.settings.can_invite {
+                return Err(CreateError::InvitesDisabled);
+            }
+            let existing_groups = store.existing_groups(tenant.id, &input.groups).await?;
+            let unknown = unknown_groups(&input.groups, &existing_groups);
+            if !unknown.is_empty() {
+                return Err(Invalid(unknown).into());
+            }
             let invitee = store
                 .load_invitee_state(tenant.id, context.invitee_user_id, context.pending_slot)
                 .await?;
@@ -254,7 +277,7 @@ impl CreateInvite {
             };
             let done = match context.invitee_user_id {
                 Some(user) if tenant.has_external_idp() => {
-                    draft.add_directly(user, pending).await?
+                    draft.add_directly(user, pending, &existing_groups).await?
                 }
                 _ => draft.store_pending(context.pending_slot, pending).await?,
             };

@@ -75,9 +75,10 @@ impl Function for DeleteInvite {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, DeleteError> {
-        let caller = self.common.verifier.authenticate(&req).await?;
+        let caller = self.common.authenticate(&req).await?;
         let invite_id = parse_invite_id(&req)?;
-        let tenant = caller.current_tenant_id;
+        // An API key whose owner has no current tenant has no invite to delete here.
+        let tenant = caller.current_tenant_id.ok_or(DeleteError::NotFound)?;
         let store = &self.common.store;
         let mut attempt = 0;
         loop {

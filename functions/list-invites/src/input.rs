@@ -81,20 +81,10 @@ fn bounded_int(
     value
 }
 
-/// An instant as clients send it: RFC 3339 (`Z` or `+00:00`), ksapi 3.x's
-/// `%Y-%m-%dT%H:%M:%S.%f%z` (`+0000`, no colon), or without an offset (taken as UTC). A `+`
-/// that form decoding turned into a space is read back as `+`.
+/// An instant as clients send it (see `Timestamp::parse_client`); a `+` that form decoding
+/// turned into a space is read back as `+`.
 fn parse_instant(raw: &str) -> Option<Timestamp> {
-    let raw = raw.trim().replace(' ', "+");
-    let aware = chrono::DateTime::parse_from_rfc3339(&raw)
-        .or_else(|_| chrono::DateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M:%S%.f%z"))
-        .map(|at| at.with_timezone(&chrono::Utc));
-    let at = aware.ok().or_else(|| {
-        chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M:%S%.f")
-            .ok()
-            .map(|naive| naive.and_utc())
-    })?;
-    Some(Timestamp::from_datetime(at))
+    Timestamp::parse_client(&raw.replace(' ', "+"))
 }
 
 /// Parses the list-invites query string; unknown parameters are ignored, as FastAPI does.

@@ -77,6 +77,8 @@ pub enum ListError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     NotAManager(#[from] NotAManager),
+    #[error("This API key's user has no current tenant: pass tenant_id")]
+    NoCurrentTenant,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -87,6 +89,7 @@ impl From<ListError> for ApiError {
             ListError::Unauthenticated(e) => e.into(),
             ListError::Invalid(e) => e.into(),
             ListError::NotAManager(e) => e.into(),
+            e @ ListError::NoCurrentTenant => ApiError::BadRequest(e.to_string()),
             ListError::Store(e) => e.into(),
         }
     }
@@ -110,9 +113,12 @@ impl Function for ListInvites {
     }
 
     async fn handle(&self, req: Request) -> Result<Response<Body>, ListError> {
-        let caller = self.common.verifier.authenticate(&req).await?;
+        let caller = self.common.authenticate(&req).await?;
         let input = parse_list_invites(req.uri().query())?;
-        let tenant = input.tenant_id.unwrap_or(caller.current_tenant_id);
+        let tenant = input
+            .tenant_id
+            .or(caller.current_tenant_id)
+            .ok_or(ListError::NoCurrentTenant)?;
         let store = &self.common.store;
         let (role, counts) = store.load_role_and_counts(tenant, caller.user_id).await?;
         require_manager(role)?;

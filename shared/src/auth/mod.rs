@@ -2,19 +2,25 @@
 //! header or the `ks_uat` cookie, signature and claims checked, ids parsed, and for the cookie
 //! the cross-site rule (`csrf`).
 
+mod api_key;
+mod claims;
+mod credential;
 mod csrf;
 mod keys;
 
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use lambda_http::http::{self, HeaderMap};
 use lambda_http::Request;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::AuthConfig;
-use crate::domain::{EmailAddress, Role, TenantId, UserId};
+use crate::domain::{EmailAddress, Role, TenantId, Timestamp, UserId};
+use crate::store::Store;
+pub use api_key::{api_key_digest, is_api_key, API_KEY_PREFIX};
+pub use claims::Claims;
+use credential::credential;
+pub use credential::token_from_headers;
 use keys::{Key, RemoteJwks};
 
 /// Name of the cookie browsers send the user access token in.
@@ -25,8 +31,8 @@ pub const TOKEN_COOKIE: &str = "ks_uat";
 pub struct Caller {
     pub user_id: UserId,
     pub email: EmailAddress,
-    /// The tenant the user is currently working in.
-    pub current_tenant_id: TenantId,
+    /// The tenant the user is currently working in (an API key's owner may have none).
+    pub current_tenant_id: Option<TenantId>,
     /// The token's `email_verified`, if it has one.
     pub email_verified: Option<bool>,
     /// Authenticated by the `ks_uat` cookie (a browser) rather than an `Authorization` header.
@@ -42,83 +48,17 @@ pub enum AuthError {
     Expired,
     #[error("Could not validate credentials")]
     Invalid,
+    #[error("Invalid, expired or revoked API key")]
+    InvalidApiKey,
+    /// The credential could not be checked because the store is unavailable (answered 503).
+    #[error("Credentials could not be checked right now; retry in a few seconds")]
+    Unavailable,
     /// A cookie-authenticated change from an origin that is not allowed (answered 403).
     #[error(
         "Cross-site request refused: a request authenticated by the ks_uat cookie may only \
          change data from an allowed origin"
     )]
     ForeignOrigin,
-}
-
-/// Claims of a user access token: what the platform signs and what this service reads.
-/// `iat`, `exp`, `iss` and `aud` are checked by `jsonwebtoken` while verifying, so they are
-/// only ever written here (by the dev tool and the tests), never read back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub email: String,
-    pub tenant_id: String,
-    #[serde(skip_deserializing)]
-    pub iat: i64,
-    #[serde(skip_deserializing)]
-    pub exp: i64,
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-    /// `false` when the identity provider has not verified `email`; absent when it does not
-    /// say. Some providers send it as a string.
-    #[serde(
-        default,
-        deserialize_with = "verified_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_verified: Option<bool>,
-}
-
-/// `true`/`false`, or their strings; anything else is not a verification.
-fn verified_flag<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<bool>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Null => None,
-        serde_json::Value::Bool(flag) => Some(flag),
-        serde_json::Value::String(text) if text == "true" => Some(true),
-        _ => Some(false),
-    })
-}
-
-#[cfg(feature = "dev-tools")]
-impl Claims {
-    /// Claims for `user` acting in `tenant`, issued at `issued_at` (Unix seconds) for `ttl`.
-    pub fn new(
-        user: UserId,
-        email: &EmailAddress,
-        tenant: TenantId,
-        issued_at: i64,
-        ttl: chrono::Duration,
-    ) -> Self {
-        Self {
-            sub: user.to_string(),
-            email: email.to_string(),
-            tenant_id: tenant.to_string(),
-            iat: issued_at,
-            exp: issued_at + ttl.num_seconds(),
-            iss: None,
-            aud: None,
-            email_verified: None,
-        }
-    }
-
-    /// Signs the claims with HS256.
-    pub fn mint_hs256(&self, secret: &[u8]) -> String {
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::default(),
-            self,
-            &jsonwebtoken::EncodingKey::from_secret(secret),
-        )
-        .expect("HS256 signing of plain claims cannot fail")
-    }
 }
 
 /// The caller may not manage this tenant's invites (not a member, or a plain `USER`).
@@ -279,12 +219,21 @@ impl TokenVerifier {
         Err(AuthError::Invalid)
     }
 
-    /// Finds the token in the request's headers and verifies it; a cookie must also pass the
+    /// Finds the credential in the request's headers and verifies it: an API key against its
+    /// record in `store`, a token by signature and claims; a cookie must also pass the
     /// cross-site rule.
-    pub async fn authenticate(&self, req: &Request) -> Result<Caller, AuthError> {
+    pub async fn authenticate(
+        &self,
+        req: &Request,
+        store: &Store,
+        now: Timestamp,
+    ) -> Result<Caller, AuthError> {
         let (token, via_cookie) = credential(req.headers())?;
         if via_cookie && !csrf::origin_allowed(req.method(), req.headers(), &self.allowed_origins) {
             return Err(AuthError::ForeignOrigin);
+        }
+        if !via_cookie && is_api_key(token) {
+            return api_key::caller_for_api_key(store, token, now).await;
         }
         Ok(Caller {
             via_cookie,
@@ -298,7 +247,7 @@ fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
     Ok(Caller {
         user_id: parse_uuid(&claims.sub)?.into(),
         email: EmailAddress::parse(&claims.email).map_err(|_| AuthError::Invalid)?,
-        current_tenant_id: parse_uuid(&claims.tenant_id)?.into(),
+        current_tenant_id: Some(parse_uuid(&claims.tenant_id)?.into()),
         email_verified: claims.email_verified,
         via_cookie: false,
     })
@@ -306,122 +255,4 @@ fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
 
 fn parse_uuid(raw: &str) -> Result<Uuid, AuthError> {
     Uuid::parse_str(raw).map_err(|_| AuthError::Invalid)
-}
-
-/// The bearer token from `Authorization`, else the `ks_uat` cookie. A present but unusable
-/// `Authorization` header is an error: it never falls back to the cookie.
-pub fn token_from_headers(headers: &HeaderMap) -> Result<&str, AuthError> {
-    credential(headers).map(|(token, _)| token)
-}
-
-/// The token, and whether it came from the cookie.
-fn credential(headers: &HeaderMap) -> Result<(&str, bool), AuthError> {
-    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| AuthError::Invalid)?.trim();
-        let (scheme, token) = value.split_once(' ').ok_or(AuthError::Missing)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::Missing);
-        }
-        let token = token.trim();
-        return if token.is_empty() {
-            Err(AuthError::Missing)
-        } else {
-            Ok((token, false))
-        };
-    }
-    for value in headers.get_all(http::header::COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        for pair in value.split(';') {
-            if let Some((name, token)) = pair.trim().split_once('=') {
-                if name.trim() == TOKEN_COOKIE {
-                    let token = token.trim();
-                    // RFC 6265 allows a value in double quotes; only a balanced pair is removed.
-                    let token = token
-                        .strip_prefix('"')
-                        .and_then(|t| t.strip_suffix('"'))
-                        .unwrap_or(token);
-                    if !token.is_empty() {
-                        return Ok((token, true));
-                    }
-                }
-            }
-        }
-    }
-    Err(AuthError::Missing)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lambda_http::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn email_verified_is_true_only_when_it_says_so() {
-        let parse = |flag: &str| {
-            let json =
-                format!(r#"{{"sub":"s","email":"e","tenant_id":"t","email_verified":{flag}}}"#);
-            serde_json::from_str::<Claims>(&json)
-                .unwrap()
-                .email_verified
-        };
-        assert_eq!(parse("true"), Some(true));
-        assert_eq!(parse(r#""true""#), Some(true));
-        assert_eq!(parse("false"), Some(false));
-        assert_eq!(parse(r#""false""#), Some(false));
-        assert_eq!(parse(r#""yes""#), Some(false));
-        assert_eq!(parse("1"), Some(false));
-        assert_eq!(parse("null"), None);
-        let absent: Claims =
-            serde_json::from_str(r#"{"sub":"s","email":"e","tenant_id":"t"}"#).unwrap();
-        assert_eq!(absent.email_verified, None);
-    }
-
-    #[test]
-    fn bearer_scheme_is_case_insensitive() {
-        for scheme in ["Bearer", "bearer", "BEARER"] {
-            let h = headers(&[("authorization", &format!("{scheme} abc.def.ghi"))]);
-            assert_eq!(token_from_headers(&h), Ok("abc.def.ghi"));
-        }
-    }
-
-    #[test]
-    fn header_wins_over_cookie() {
-        let h = headers(&[
-            ("authorization", "Bearer from-header"),
-            ("cookie", "ks_uat=from-cookie"),
-        ]);
-        assert_eq!(token_from_headers(&h), Ok("from-header"));
-    }
-
-    #[test]
-    fn cookie_is_found_among_others() {
-        let h = headers(&[("cookie", "theme=dark; ks_uat=tok; other=1")]);
-        assert_eq!(token_from_headers(&h), Ok("tok"));
-        let h = headers(&[("cookie", "theme=dark"), ("cookie", "ks_uat=\"tok2\"")]);
-        assert_eq!(token_from_headers(&h), Ok("tok2"));
-    }
-
-    #[test]
-    fn empty_or_foreign_schemes_are_not_tokens() {
-        for value in ["Bearer", "Bearer   ", "Basic abc", "abc"] {
-            let h = headers(&[("authorization", value), ("cookie", "ks_uat=tok")]);
-            assert!(token_from_headers(&h).is_err(), "{value}");
-        }
-        assert_eq!(
-            token_from_headers(&headers(&[("cookie", "ks_uat=")])),
-            Err(AuthError::Missing)
-        );
-        assert_eq!(
-            token_from_headers(&HeaderMap::new()),
-            Err(AuthError::Missing)
-        );
-    }
 }

@@ -52,3 +52,7 @@ uuid_newtype!(
     /// Identifier of one invitation email sent for an invite.
     EmailId
 );
+uuid_newtype!(
+    /// Identifier of a group of a tenant.
+    GroupId
+);

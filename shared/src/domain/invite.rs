@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{EmailAddress, EmailId, InviteId, Role, TenantId, Timestamp, UserId};
+use super::{EmailAddress, EmailId, GroupIds, InviteId, Role, TenantId, Timestamp, UserId};
 
 /// Derived state of an invite; never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +40,10 @@ pub struct Invite {
     pub updated_at: Timestamp,
     pub invited_by_user_id: UserId,
     pub email_id: Option<EmailId>,
+    /// Groups the invitee joins on accepting (those that still exist then).
+    pub groups: GroupIds,
+    /// Of `groups`, those that no longer existed when the invite was accepted.
+    pub skipped_groups: GroupIds,
 }
 
 impl Invite {
@@ -74,6 +78,8 @@ mod tests {
             updated_at: now,
             invited_by_user_id: UserId::new_random(),
             email_id: None,
+            groups: GroupIds::default(),
+            skipped_groups: GroupIds::default(),
         };
         assert_eq!(invite.status(now), InviteStatus::Pending);
         assert_eq!(

@@ -2,15 +2,19 @@
 
 mod directory;
 mod email;
+mod groups;
 mod ids;
 mod invite;
 mod list_query;
 mod role;
 mod time;
 
-pub use directory::{Membership, Tenant, User};
+pub use directory::{
+    ApiKey, InviteLinkSettings, LinkRole, Membership, Tenant, TenantSettings, User,
+};
 pub use email::{EmailAddress, InvalidEmail, MAX_EMAIL_LEN};
-pub use ids::{EmailId, InviteId, TenantId, UserId};
+pub use groups::{Group, GroupIds, TooManyGroups, MAX_GROUPS};
+pub use ids::{EmailId, GroupId, InviteId, TenantId, UserId};
 pub use invite::{Invite, InviteStatus};
 pub use list_query::{
     InviteListQuery, SortDirection, SortField, TimeRange, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,

@@ -21,6 +21,21 @@ impl Timestamp {
             .map(|at| Self::from_datetime(at.with_timezone(&Utc)))
     }
 
+    /// An instant as clients send it: RFC 3339 (`Z` or `+00:00`), ksapi 3.x's
+    /// `%Y-%m-%dT%H:%M:%S.%f%z` (`+0000`, no colon), or without an offset (taken as UTC).
+    pub fn parse_client(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        let aware = DateTime::parse_from_rfc3339(raw)
+            .or_else(|_| DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f%z"))
+            .map(|at| at.with_timezone(&Utc));
+        let at = aware.ok().or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|naive| naive.and_utc())
+        })?;
+        Some(Self::from_datetime(at))
+    }
+
     pub fn plus(self, duration: chrono::Duration) -> Self {
         Self::from_datetime(self.0 + duration)
     }

@@ -51,7 +51,15 @@ pub enum ApiError {
     #[error(transparent)]
     Unauthenticated(#[from] AuthError),
     #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
     Forbidden(String),
+    /// The tenant is deactivated (403, code `tenant_deactivated`).
+    #[error("{0}")]
+    TenantDeactivated(String),
+    /// A limit of the tenant is reached, such as its seats (403, code `quota_exceeded`).
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -114,8 +122,12 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated(AuthError::ForeignOrigin) => StatusCode::FORBIDDEN,
+            Self::Unauthenticated(AuthError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) | Self::TenantDeactivated(_) | Self::QuotaExceeded(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
@@ -137,6 +149,11 @@ impl ApiError {
     /// invite's state refuses it, as 409 does), 502 a generic `error` (the email service
     /// refused the message: not worth retrying as is).
     pub fn code(&self) -> &'static str {
+        match self {
+            Self::TenantDeactivated(_) => return "tenant_deactivated",
+            Self::QuotaExceeded(_) => return "quota_exceeded",
+            _ => {}
+        }
         match self.status().as_u16() {
             401 => "unauthorized",
             403 => "forbidden",
@@ -189,7 +206,7 @@ impl ApiError {
             headers.insert(REQUEST_ID_HEADER, value);
         }
         match self {
-            Self::Unauthenticated(AuthError::ForeignOrigin) => {}
+            Self::Unauthenticated(AuthError::ForeignOrigin | AuthError::Unavailable) => {}
             Self::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }

@@ -6,9 +6,11 @@ use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 use super::items::*;
 use super::keys::*;
 use super::sdk::unless_condition_failed;
+use super::Joining;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
-    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
+    EmailAddress, EmailId, GroupId, GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp,
+    UserId,
 };
 
 /// Everything create-invite must know before it writes, read in one round trip.
@@ -45,6 +47,16 @@ fn claim_ends(now: Timestamp) -> Timestamp {
     now.plus(left.min(chrono::Duration::minutes(15)))
 }
 
+/// What a re-invite changes on a pending invite.
+#[derive(Debug, Clone, Copy)]
+pub struct Refresh<'a> {
+    pub role: Role,
+    pub invited_by: UserId,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+    pub groups: &'a GroupIds,
+}
+
 #[derive(Debug)]
 pub enum InsertOutcome {
     Inserted,
@@ -58,6 +70,8 @@ pub enum InsertOutcome {
 pub enum DirectAddOutcome {
     Added,
     AlreadyMember,
+    /// The tenant refused a new member: gone, or no free seat (read again to tell which).
+    TenantRefused,
     /// The pending invite changed underneath; read again.
     Changed,
 }
@@ -180,45 +194,51 @@ impl Store {
     pub async fn refresh_pending_invite(
         &self,
         invite: &Invite,
-        role: Role,
-        invited_by: UserId,
-        now: Timestamp,
-        expires_at: Timestamp,
+        changes: &Refresh<'_>,
         email_cooldown: Option<chrono::Duration>,
     ) -> Result<Option<(Invite, bool)>, StoreError> {
+        let now = changes.now;
         if let Some(cooldown) = email_cooldown {
             let claim = Claim {
                 now,
                 cutoff: Timestamp::from_datetime(now.as_datetime() - cooldown),
                 ends: claim_ends(now),
             };
-            let claimed = self
-                .refresh(invite, role, invited_by, now, expires_at, Some(claim))
-                .await?;
+            let claimed = self.refresh(invite, changes, Some(claim)).await?;
             if let Some(invite) = claimed {
                 return Ok(Some((invite, true)));
             }
         }
         // Not pending any more, or within the cooldown: the plain refresh tells which.
-        let refreshed = self
-            .refresh(invite, role, invited_by, now, expires_at, None)
-            .await?;
+        let refreshed = self.refresh(invite, changes, None).await?;
         Ok(refreshed.map(|invite| (invite, false)))
     }
 
     async fn refresh(
         &self,
         invite: &Invite,
-        role: Role,
-        invited_by: UserId,
-        now: Timestamp,
-        expires_at: Timestamp,
+        changes: &Refresh<'_>,
         claim: Option<Claim>,
     ) -> Result<Option<Invite>, StoreError> {
+        let Refresh {
+            role,
+            invited_by,
+            now,
+            expires_at,
+            groups,
+        } = *changes;
         let pending =
             "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now";
-        let set = "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
-                   expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk";
+        let mut set = String::from(
+            "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
+             expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk",
+        );
+        let mut remove = "";
+        if groups.is_empty() {
+            remove = " REMOVE #groups";
+        } else {
+            set.push_str(", #groups = :groups");
+        }
         let mut update = self
             .client
             .update_item()
@@ -234,15 +254,21 @@ impl Store {
             .expression_attribute_names("#role", "role")
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
+            .expression_attribute_names("#groups", "groups")
             .return_values(ReturnValue::AllNew);
+        if !groups.is_empty() {
+            update = update.expression_attribute_values(":groups", group_list(groups));
+        }
         update = match claim {
-            None => update.condition_expression(pending).update_expression(set),
+            None => update
+                .condition_expression(pending)
+                .update_expression(format!("{set}{remove}")),
             Some(claim) => update
                 .condition_expression(format!(
                     "{pending} AND (attribute_not_exists(#claimed) OR #claimed <= :cutoff OR \
                      (#ends <= :now AND (attribute_not_exists(#sent) OR #sent <> #claimed)))"
                 ))
-                .update_expression(format!("{set}, #claimed = :claimed, #ends = :ends"))
+                .update_expression(format!("{set}, #claimed = :claimed, #ends = :ends{remove}"))
                 .expression_attribute_names("#claimed", EMAIL_CLAIMED_AT)
                 .expression_attribute_names("#ends", EMAIL_CLAIM_ENDS)
                 .expression_attribute_names("#sent", EMAIL_SENT_CLAIM)
@@ -306,26 +332,25 @@ impl Store {
         Ok(())
     }
 
-    /// External-IdP direct add: the membership and the accepted `invite` are written together.
+    /// External-IdP direct add: the membership, the accepted `invite` and the memberships of
+    /// `groups` (read as existing) are written together.
     /// `pending` is the pending invite being turned into `invite` (same id), if there is one.
     pub async fn add_member_with_invite(
         &self,
         invite: &Invite,
         member: UserId,
         pending: Option<&Invite>,
+        groups: &[GroupId],
         now: Timestamp,
     ) -> Result<DirectAddOutcome, StoreError> {
-        let membership = Membership {
-            tenant_id: invite.tenant_id,
-            user_id: member,
+        let joining = Joining {
+            tenant: invite.tenant_id,
+            user: member,
             role: invite.role,
+            groups,
+            now,
         };
-        let mut items = vec![TransactWriteItem::builder()
-            .put(self.put(
-                membership_to_item(&membership, now),
-                "attribute_not_exists(pk)",
-            ))
-            .build()];
+        let mut items = vec![self.new_membership(&joining)];
         match pending {
             None => {
                 items.push(
@@ -333,7 +358,7 @@ impl Store {
                         .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
                         .build(),
                 );
-                items.push(self.count_change(invite.tenant_id, 1, 1));
+                items.push(self.count_new_member(invite.tenant_id, 1, 1));
             }
             Some(pending) => {
                 let put = self.put_with(
@@ -342,13 +367,15 @@ impl Store {
                     &[(":now", now.to_rfc3339())],
                 );
                 items.push(TransactWriteItem::builder().put(put).build());
-                items.push(self.count_change(invite.tenant_id, 0, 1));
+                items.push(self.count_new_member(invite.tenant_id, 0, 1));
                 items.push(self.release_pending_slot(pending));
             }
         }
+        items.extend(self.group_joins(&joining));
         match self.transact(items).await? {
             Ok(()) => Ok(DirectAddOutcome::Added),
             Err(cancelled) if cancelled.failed(0) => Ok(DirectAddOutcome::AlreadyMember),
+            Err(cancelled) if cancelled.failed(2) => Ok(DirectAddOutcome::TenantRefused),
             Err(_) => Ok(DirectAddOutcome::Changed),
         }
     }

@@ -1,12 +1,15 @@
-//! Tenants, users and memberships: the platform owns them; the dev tool and the tests write
-//! them here. Behind the `dev-tools` feature, so no Lambda function can write them.
+//! Tenants, users, memberships, groups and API keys: the platform owns them; the dev tool and
+//! the tests write them here. Behind the `dev-tools` feature, so no Lambda function can write
+//! them. A membership written here counts against the tenant's seats like one made by accept.
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use super::items::*;
 use super::keys::*;
 use super::{classify, InviteCounts, Store, StoreError};
-use crate::domain::{Membership, Tenant, TenantId, Timestamp, User, UserId};
+use crate::domain::{
+    ApiKey, Group, GroupId, Membership, Tenant, TenantId, Timestamp, User, UserId,
+};
 
 impl Store {
     /// Creates or replaces a tenant, keeping its invite counters.
@@ -29,8 +32,15 @@ impl Store {
                 .expression_attribute_values(format!(":v{index}"), value);
         }
         let mut expression = format!("SET {}", sets.join(", "));
+        let mut removes = Vec::new();
         if tenant.idp_config.is_none() {
-            expression.push_str(" REMOVE idp_config");
+            removes.push("idp_config");
+        }
+        if tenant.settings.seat_cap.is_none() {
+            removes.push(SEAT_CAP);
+        }
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
         update
             .update_expression(expression)
@@ -53,20 +63,45 @@ impl Store {
         Ok(self.transact(items).await?.is_ok())
     }
 
-    /// Creates a membership or changes its role.
+    /// Creates a membership (a seat of the tenant, if it exists) or changes its role.
     pub async fn put_membership(
         &self,
         membership: &Membership,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(membership_to_item(membership, now)))
-            .send()
-            .await
-            .map_err(classify)?;
+        let item = membership_to_item(membership, now);
+        let created = self
+            .transact(vec![
+                TransactWriteItem::builder()
+                    .put(self.put(item.clone(), "attribute_not_exists(pk)"))
+                    .build(),
+                self.member_count_change(membership.tenant_id, 1),
+            ])
+            .await?;
+        if created.is_err() {
+            // Already a member (a role change), or no tenant item to count on.
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(classify)?;
+        }
         Ok(())
+    }
+
+    fn member_count_change(&self, tenant: TenantId, by: i64) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #members :by")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#members", MEMBER_COUNT)
+            .expression_attribute_values(":by", n(by))
+            .build()
+            .expect("key and expression are set");
+        TransactWriteItem::builder().update(update).build()
     }
 
     /// Removes a tenant's record (its invites and memberships stay, as when the platform
@@ -82,15 +117,108 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a membership, freeing its seat.
     pub async fn remove_membership(
         &self,
         tenant: TenantId,
         user: UserId,
     ) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), member_sk(user))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("key is set");
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.member_count_change(tenant, -1),
+        ];
+        if self.transact(items).await?.is_err() {
+            // Not a member, or the tenant item is gone: nothing to count.
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(tenant_pk(tenant), member_sk(user))))
+                .send()
+                .await
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
+    pub async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(group_to_item(group)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    pub async fn delete_group(&self, tenant: TenantId, group: GroupId) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), member_sk(user))))
+            .set_key(Some(key(tenant_pk(tenant), group_sk(group))))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// The users who joined `group`.
+    pub async fn group_member_ids(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+            .expression_attribute_values(":prefix", s(format!("GROUPMEMBER#{group}#")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .items()
+            .iter()
+            .map(|item| match item.get("user_id") {
+                Some(AttributeValue::S(raw)) => uuid::Uuid::parse_str(raw)
+                    .map(UserId::from)
+                    .map_err(|_| StoreError::Corrupt("group member user_id".into())),
+                _ => Err(StoreError::Corrupt("group member user_id".into())),
+            })
+            .collect()
+    }
+
+    /// Stores an API key record under the SHA-256 of the key.
+    pub async fn put_api_key(
+        &self,
+        sha256_hex: &str,
+        key_record: &ApiKey,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(api_key_to_item(sha256_hex, key_record)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Creates or replaces a user record (not its email slot): names, current tenant.
+    pub async fn put_user_record(&self, user: &User) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(user_to_item(user)))
             .send()
             .await
             .map_err(classify)?;

@@ -8,6 +8,10 @@
 //! | invite          | `INVITE#<invite>`     | `INVITE`           |
 //! | user            | `USER#<user>`         | `USER`             |
 //! | user email slot | `USEREMAIL#<email>`   | `USEREMAIL`        |
+//! | group           | `TENANT#<tenant>`     | `GROUP#<group>`    |
+//! | group member    | `TENANT#<tenant>`     | `GROUPMEMBER#<group>#<user>` |
+//! | API key         | `APIKEY#<sha256 hex>` | `APIKEY`           |
+//! | rate window     | `RATE#<scope>#<client>` | `<window start>` |
 //!
 //! The pending slot holds the id of the one pending invite of (tenant, email); creating it
 //! with `attribute_not_exists` is what makes a second pending invite impossible. The email
@@ -18,7 +22,7 @@
 //! partitions, accepted (`<tenant>#A`, sorted by `accepted_at`) and not accepted
 //! (`<tenant>#N`, sorted by id), so invites without `accepted_at` come last either way.
 
-use crate::domain::{EmailAddress, InviteId, TenantId, Timestamp, UserId};
+use crate::domain::{EmailAddress, GroupId, InviteId, TenantId, Timestamp, UserId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -27,6 +31,13 @@ pub const TENANT_SK: &str = "TENANT";
 pub const INVITE_SK: &str = "INVITE";
 pub const USER_SK: &str = "USER";
 pub const USER_EMAIL_SK: &str = "USEREMAIL";
+pub const API_KEY_SK: &str = "APIKEY";
+/// Epoch seconds after which DynamoDB's TTL may delete the item (rate windows).
+pub const TTL: &str = "ttl";
+/// Members of the tenant, on the tenant item: what the seat cap limits.
+pub const MEMBER_COUNT: &str = "member_count";
+/// The tenant's seat cap (absent: no limit).
+pub const SEAT_CAP: &str = "seat_cap";
 
 /// GSI attributes of invites.
 pub const GSI_TENANT: &str = "gsi_tenant";
@@ -66,6 +77,24 @@ pub fn member_sk(user: UserId) -> String {
 
 pub fn pending_slot_sk(email: &EmailAddress) -> String {
     format!("PENDING#{email}")
+}
+
+pub fn group_sk(group: GroupId) -> String {
+    format!("GROUP#{group}")
+}
+
+pub fn group_member_sk(group: GroupId, user: UserId) -> String {
+    format!("GROUPMEMBER#{group}#{user}")
+}
+
+/// The key of an API key's record: the SHA-256 of the key, so the key itself is never stored
+/// and finding it is one keyed read (no comparison of secrets).
+pub fn api_key_pk(sha256_hex: &str) -> String {
+    format!("APIKEY#{sha256_hex}")
+}
+
+pub fn rate_pk(scope: &str, client: &str) -> String {
+    format!("RATE#{scope}#{client}")
 }
 
 pub fn invite_pk(invite: InviteId) -> String {

@@ -1,6 +1,6 @@
 //! DynamoDB access. This module owns every key, index and condition expression; handlers see
 //! domain types and outcomes only. Split by use case: `create`, `accept`, `delete`, `list`,
-//! the `directory` records only the dev tool and tests write, and the `sdk` plumbing.
+//! `update`, `preview`, `groups`, `api_keys`; the `directory` records only the dev tool and tests write, and the `sdk` plumbing.
 //!
 //! Invariants are held by DynamoDB itself (conditions and `TransactWriteItems`): one pending
 //! invite per (tenant, email), one membership per (tenant, user), an invite accepted at most
@@ -8,30 +8,36 @@
 //! invites.
 
 mod accept;
+mod api_keys;
 mod create;
 mod delete;
 #[cfg(feature = "dev-tools")]
 mod directory;
+mod groups;
 mod items;
 pub mod keys;
 mod list;
+mod preview;
 mod sdk;
+mod update;
 
 use aws_sdk_dynamodb::Client;
 
 use crate::budget::Exhausted;
 #[cfg(feature = "dev-tools")]
-use crate::domain::{EmailAddress, Membership, TenantId, UserId};
-use crate::domain::{Invite, InviteId};
+use crate::domain::{EmailAddress, Membership, UserId};
+use crate::domain::{Invite, InviteId, Tenant, TenantId};
 use crate::BoxError;
 use items::*;
 use keys::*;
 use sdk::classify;
 
-pub use accept::AcceptOutcome;
-pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState};
+pub use accept::{AcceptOutcome, AcceptTarget, JoinContext, Joining};
+pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, Refresh};
 pub use delete::DeleteOutcome;
 pub use list::{InviteCounts, InvitePage};
+pub use preview::InvitePreview;
+pub use update::{InviteChanges, ManagedInvite};
 
 /// A failed store operation. Condition failures are not errors: they come back as outcomes.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +118,19 @@ impl Store {
             .await
             .map_err(classify)?;
         output.item.as_ref().map(invite_from_item).transpose()
+    }
+
+    pub async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output.item.as_ref().map(tenant_from_item).transpose()
     }
 
     #[cfg(feature = "dev-tools")]

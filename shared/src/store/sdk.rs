@@ -133,6 +133,14 @@ impl Store {
         unreachable!("the loop only ends by returning")
     }
 
+    pub(super) fn put_unconditional(&self, item: Item) -> Put {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .build()
+            .expect("table and item are set")
+    }
+
     pub(super) fn put(&self, item: Item, condition: &str) -> Put {
         self.put_with(item, condition, &[])
     }
@@ -157,6 +165,37 @@ impl Store {
         accepted: i64,
     ) -> TransactWriteItem {
         self.counters(tenant, invites, accepted, None)
+    }
+
+    /// Like `count_change`, with one more member, refused (condition failed) when the tenant
+    /// is gone or every seat of its seat cap is taken: concurrent joins never pass the cap.
+    pub(super) fn count_new_member(
+        &self,
+        tenant: TenantId,
+        invites: i64,
+        accepted: i64,
+    ) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #total :total, #accepted :accepted, #open :open, #members :one")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(#cap) OR #members < #cap \
+                 OR (attribute_not_exists(#members) AND #cap > :zero))",
+            )
+            .expression_attribute_names("#total", INVITE_COUNT)
+            .expression_attribute_names("#accepted", ACCEPTED_COUNT)
+            .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_names("#members", MEMBER_COUNT)
+            .expression_attribute_names("#cap", SEAT_CAP)
+            .expression_attribute_values(":total", n(invites))
+            .expression_attribute_values(":accepted", n(accepted))
+            .expression_attribute_values(":open", n(invites - accepted))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .expect("key and expression are set");
+        TransactWriteItem::builder().update(update).build()
     }
 
     /// A new open invite, refused (condition failed) when the tenant already has `cap` open

@@ -1,4 +1,9 @@
 //! Mapping between domain types and DynamoDB items; nothing else touches `AttributeValue`.
+//! Invites and slots here; the platform's records in `directory`.
+
+mod directory;
+
+pub use directory::*;
 
 use std::collections::HashMap;
 
@@ -7,10 +12,8 @@ use uuid::Uuid;
 
 use super::keys::*;
 use super::StoreError;
-#[cfg(feature = "dev-tools")]
-use crate::domain::User;
 use crate::domain::{
-    EmailAddress, EmailId, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
+    EmailAddress, EmailId, GroupId, GroupIds, Invite, InviteId, Role, TenantId, Timestamp, UserId,
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -27,49 +30,53 @@ pub fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 
-fn corrupt(what: &str, field: &str) -> StoreError {
+pub(super) fn corrupt(what: &str, field: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} item has a missing or invalid {field:?}"))
 }
 
-fn get_str<'a>(item: &'a Item, what: &str, field: &str) -> Result<&'a str, StoreError> {
+pub(super) fn get_str<'a>(item: &'a Item, what: &str, field: &str) -> Result<&'a str, StoreError> {
     match item.get(field) {
         Some(AttributeValue::S(value)) => Ok(value),
         _ => Err(corrupt(what, field)),
     }
 }
 
-fn opt_str<'a>(item: &'a Item, field: &str) -> Option<&'a str> {
+pub(super) fn opt_str<'a>(item: &'a Item, field: &str) -> Option<&'a str> {
     match item.get(field) {
         Some(AttributeValue::S(value)) => Some(value),
         _ => None,
     }
 }
 
-fn get_uuid(item: &Item, what: &str, field: &str) -> Result<Uuid, StoreError> {
+pub(super) fn get_uuid(item: &Item, what: &str, field: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(get_str(item, what, field)?).map_err(|_| corrupt(what, field))
 }
 
-fn opt_uuid(item: &Item, what: &str, field: &str) -> Result<Option<Uuid>, StoreError> {
+pub(super) fn opt_uuid(item: &Item, what: &str, field: &str) -> Result<Option<Uuid>, StoreError> {
     opt_str(item, field)
         .map(|raw| Uuid::parse_str(raw).map_err(|_| corrupt(what, field)))
         .transpose()
 }
 
-fn get_time(item: &Item, what: &str, field: &str) -> Result<Timestamp, StoreError> {
+pub(super) fn get_time(item: &Item, what: &str, field: &str) -> Result<Timestamp, StoreError> {
     Timestamp::parse(get_str(item, what, field)?).ok_or_else(|| corrupt(what, field))
 }
 
-fn opt_time(item: &Item, what: &str, field: &str) -> Result<Option<Timestamp>, StoreError> {
+pub(super) fn opt_time(
+    item: &Item,
+    what: &str,
+    field: &str,
+) -> Result<Option<Timestamp>, StoreError> {
     opt_str(item, field)
         .map(|raw| Timestamp::parse(raw).ok_or_else(|| corrupt(what, field)))
         .transpose()
 }
 
-fn get_role(item: &Item, what: &str) -> Result<Role, StoreError> {
+pub(super) fn get_role(item: &Item, what: &str) -> Result<Role, StoreError> {
     Role::parse(get_str(item, what, "role")?).ok_or_else(|| corrupt(what, "role"))
 }
 
-fn get_email(item: &Item, what: &str) -> Result<EmailAddress, StoreError> {
+pub(super) fn get_email(item: &Item, what: &str) -> Result<EmailAddress, StoreError> {
     EmailAddress::parse(get_str(item, what, "email")?).map_err(|_| corrupt(what, "email"))
 }
 
@@ -81,7 +88,7 @@ pub fn counts_from_tenant_item(item: &Item) -> super::InviteCounts {
     }
 }
 
-fn get_count(item: &Item, field: &str) -> u64 {
+pub(super) fn get_count(item: &Item, field: &str) -> u64 {
     match item.get(field) {
         Some(AttributeValue::N(raw)) => raw.parse::<i64>().unwrap_or(0).max(0) as u64,
         _ => 0,
@@ -111,6 +118,12 @@ pub fn invite_to_item(invite: &Invite) -> Item {
     }
     if let Some(email_id) = invite.email_id {
         item.insert("email_id".into(), s(email_id.to_string()));
+    }
+    if !invite.groups.is_empty() {
+        item.insert("groups".into(), group_list(&invite.groups));
+    }
+    if !invite.skipped_groups.is_empty() {
+        item.insert("skipped_groups".into(), group_list(&invite.skipped_groups));
     }
     item.insert(GSI_TENANT.into(), s(invite.tenant_id.to_string()));
     item.insert(CREATED_SK.into(), s(time_sk(invite.created_at, invite.id)));
@@ -144,75 +157,33 @@ pub fn invite_from_item(item: &Item) -> Result<Invite, StoreError> {
         updated_at: get_time(item, WHAT, "updated_at")?,
         invited_by_user_id: UserId::from(get_uuid(item, WHAT, "invited_by_user_id")?),
         email_id: opt_uuid(item, WHAT, "email_id")?.map(EmailId::from),
+        groups: get_groups(item, WHAT, "groups")?,
+        skipped_groups: get_groups(item, WHAT, "skipped_groups")?,
     })
 }
 
-#[cfg(feature = "dev-tools")]
-pub fn tenant_to_item(tenant: &Tenant) -> Item {
-    let mut item = key(tenant_pk(tenant.id), TENANT_SK);
-    item.insert("entity".into(), s("tenant"));
-    item.insert("id".into(), s(tenant.id.to_string()));
-    item.insert("name".into(), s(tenant.name.clone()));
-    if let Some(config) = &tenant.idp_config {
-        item.insert("idp_config".into(), s(config.to_string()));
-    }
-    item
+/// Group ids as a DynamoDB list (a string set cannot be empty and has no order).
+pub fn group_list(groups: &GroupIds) -> AttributeValue {
+    AttributeValue::L(groups.iter().map(|id| s(id.to_string())).collect())
 }
 
-pub fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
-    const WHAT: &str = "tenant";
-    let idp_config = opt_str(item, "idp_config")
-        .map(|raw| serde_json::from_str(raw).map_err(|_| corrupt(WHAT, "idp_config")))
-        .transpose()?
-        .filter(|config: &serde_json::Value| !config.is_null());
-    Ok(Tenant {
-        id: TenantId::from(get_uuid(item, WHAT, "id")?),
-        name: get_str(item, WHAT, "name")?.to_owned(),
-        idp_config,
-    })
-}
-
-pub fn membership_to_item(membership: &Membership, now: Timestamp) -> Item {
-    let mut item = key(
-        tenant_pk(membership.tenant_id),
-        member_sk(membership.user_id),
-    );
-    item.insert("entity".into(), s("membership"));
-    item.insert("tenant_id".into(), s(membership.tenant_id.to_string()));
-    item.insert("user_id".into(), s(membership.user_id.to_string()));
-    item.insert("role".into(), s(membership.role.as_str()));
-    item.insert("created_at".into(), s(now.to_rfc3339()));
-    item
-}
-
-pub fn membership_from_item(item: &Item) -> Result<Membership, StoreError> {
-    const WHAT: &str = "membership";
-    Ok(Membership {
-        tenant_id: TenantId::from(get_uuid(item, WHAT, "tenant_id")?),
-        user_id: UserId::from(get_uuid(item, WHAT, "user_id")?),
-        role: get_role(item, WHAT)?,
-    })
-}
-
-#[cfg(feature = "dev-tools")]
-pub fn user_to_item(user: &User) -> Item {
-    let mut item = key(user_pk(user.id), USER_SK);
-    item.insert("entity".into(), s("user"));
-    item.insert("id".into(), s(user.id.to_string()));
-    item.insert("email".into(), s(user.email.as_str()));
-    item
-}
-
-#[cfg(feature = "dev-tools")]
-pub fn user_email_slot(user: &User) -> Item {
-    let mut item = key(user_email_pk(&user.email), USER_EMAIL_SK);
-    item.insert("entity".into(), s("user_email"));
-    item.insert("user_id".into(), s(user.id.to_string()));
-    item
-}
-
-pub fn user_id_from_email_slot(item: &Item) -> Result<UserId, StoreError> {
-    get_uuid(item, "user email", "user_id").map(UserId::from)
+/// A list of group ids; absent is none.
+pub(super) fn get_groups(item: &Item, what: &str, field: &str) -> Result<GroupIds, StoreError> {
+    let Some(value) = item.get(field) else {
+        return Ok(GroupIds::default());
+    };
+    let AttributeValue::L(values) = value else {
+        return Err(corrupt(what, field));
+    };
+    let ids = values
+        .iter()
+        .map(|value| match value {
+            AttributeValue::S(raw) => Uuid::parse_str(raw).map(GroupId::from).ok(),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| corrupt(what, field))?;
+    GroupIds::new(ids).map_err(|_| corrupt(what, field))
 }
 
 pub fn pending_slot_item(invite: &Invite) -> Item {
@@ -246,6 +217,8 @@ mod tests {
             updated_at: now,
             invited_by_user_id: UserId::new_random(),
             email_id: Some(EmailId::new_random()),
+            groups: GroupIds::new([GroupId::new_random()]).unwrap(),
+            skipped_groups: GroupIds::new([GroupId::new_random()]).unwrap(),
         };
         let item = invite_to_item(&invite);
         assert_eq!(invite_from_item(&item).unwrap(), invite);

@@ -1,0 +1,105 @@
+//! Changing a pending invite's expiry or groups.
+
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use super::items::*;
+use super::keys::*;
+use super::sdk::unless_condition_failed;
+use super::{item_sk, Store, StoreError};
+use crate::domain::{GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp, UserId};
+
+/// What an admin's change to an invite is decided on, read in one round trip.
+#[derive(Debug, Default)]
+pub struct ManagedInvite {
+    pub tenant: Option<Tenant>,
+    pub caller_role: Option<Role>,
+    pub invite: Option<Invite>,
+}
+
+/// The fields an update sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteChanges {
+    pub expires_at: Option<Timestamp>,
+    pub groups: Option<GroupIds>,
+}
+
+impl Store {
+    /// The tenant, the caller's role in it and the invite `id`, in one round trip.
+    pub async fn load_managed_invite(
+        &self,
+        tenant: TenantId,
+        caller: UserId,
+        id: InviteId,
+    ) -> Result<ManagedInvite, StoreError> {
+        let found = self
+            .batch_get(vec![
+                key(tenant_pk(tenant), TENANT_SK),
+                key(tenant_pk(tenant), member_sk(caller)),
+                key(invite_pk(id), INVITE_SK),
+            ])
+            .await?;
+        let mut managed = ManagedInvite::default();
+        for item in &found {
+            match item_sk(item) {
+                Some(INVITE_SK) => managed.invite = Some(invite_from_item(item)?),
+                Some(TENANT_SK) => managed.tenant = Some(tenant_from_item(item)?),
+                Some(_) => managed.caller_role = Some(membership_from_item(item)?.role),
+                None => {}
+            }
+        }
+        Ok(managed)
+    }
+
+    /// Applies `changes` to `invite` if it is still a pending invite of its tenant; `None`
+    /// when it is not (accepted, expired or deleted meanwhile: read again to tell which).
+    pub async fn update_invite(
+        &self,
+        invite: &Invite,
+        changes: &InviteChanges,
+        now: Timestamp,
+    ) -> Result<Option<Invite>, StoreError> {
+        let mut sets = vec!["updated_at = :now", "#updated_sk = :updated_sk"];
+        let mut removes = Vec::new();
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
+            .condition_expression(
+                "attribute_exists(pk) AND tenant_id = :tenant AND attribute_not_exists(accepted_at) \
+                 AND expires_at > :now",
+            )
+            .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()))
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .expression_attribute_names("#updated_sk", UPDATED_SK)
+            .expression_attribute_values(":updated_sk", s(time_sk(now, invite.id)))
+            .return_values(ReturnValue::AllNew);
+        if let Some(expires_at) = changes.expires_at {
+            sets.extend(["expires_at = :expires", "#expires_sk = :expires_sk"]);
+            update = update
+                .expression_attribute_names("#expires_sk", EXPIRES_SK)
+                .expression_attribute_values(":expires", s(expires_at.to_rfc3339()))
+                .expression_attribute_values(":expires_sk", s(time_sk(expires_at, invite.id)));
+        }
+        match &changes.groups {
+            Some(groups) if groups.is_empty() => removes.push("#groups"),
+            Some(groups) => {
+                sets.push("#groups = :groups");
+                update = update.expression_attribute_values(":groups", group_list(groups));
+            }
+            None => {}
+        }
+        if changes.groups.is_some() {
+            update = update.expression_attribute_names("#groups", "groups");
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        unless_condition_failed(update.update_expression(expression).send().await)?
+            .and_then(|output| output.attributes)
+            .as_ref()
+            .map(invite_from_item)
+            .transpose()
+    }
+}
