@@ -77,8 +77,19 @@ pub async fn create_user_with(store: &Store, user: User) -> Result<User, DevErro
         .find_user_id_by_email(&user.email)
         .await?
         .ok_or_else(|| format!("user id {} already belongs to another email", user.id))?;
+    // Keep what the existing record has where nothing new is given.
+    let current = store.get_user(existing).await?;
     let user = User {
         id: existing,
+        first_name: user
+            .first_name
+            .or_else(|| current.as_ref().and_then(|c| c.first_name.clone())),
+        last_name: user
+            .last_name
+            .or_else(|| current.as_ref().and_then(|c| c.last_name.clone())),
+        current_tenant_id: user
+            .current_tenant_id
+            .or_else(|| current.as_ref().and_then(|c| c.current_tenant_id)),
         ..user
     };
     store.put_user_record(&user).await?;
@@ -131,12 +142,15 @@ pub async fn seed_demo(
 ) -> Result<Demo, DevError> {
     let email = |raw: &str| EmailAddress::parse(raw).expect("demo emails are valid");
     let tenant = create_tenant(store, Some(demo_ids::TENANT.into()), "Demo Tenant", None).await?;
-    let admin = create_user(
-        store,
-        Some(demo_ids::ADMIN.into()),
-        email(demo_ids::ADMIN_EMAIL),
-    )
-    .await?;
+    // Named, so that the invitation's preview says who invited.
+    let admin = User {
+        id: demo_ids::ADMIN.into(),
+        email: email(demo_ids::ADMIN_EMAIL),
+        first_name: Some("Demo".into()),
+        last_name: Some("Admin".into()),
+        current_tenant_id: Some(tenant.id),
+    };
+    let admin = create_user_with(store, admin).await?;
     add_member(store, tenant.id, admin.id, Role::Admin).await?;
     let invitee = create_user(
         store,

@@ -358,7 +358,14 @@ async fn directory_command(store: &Store, command: Command) -> Result<serde_json
             user,
             expires_in_hours,
         } => {
-            let expires_at = expires_in_hours.map(|hours| now.plus(chrono::Duration::hours(hours)));
+            let expires_at = expires_in_hours
+                .map(|hours| {
+                    chrono::Duration::try_hours(hours)
+                        .and_then(|ttl| now.as_datetime().checked_add_signed(ttl))
+                        .map(invites_shared::domain::Timestamp::from_datetime)
+                        .ok_or("--expires-in-hours is out of range")
+                })
+                .transpose()?;
             let (record, key) = directory::create_api_key(store, user.into(), expires_at).await?;
             json!({ "key_id": record.key_id, "user_id": user, "key": key, "expires_at": expires_at })
         }

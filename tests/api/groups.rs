@@ -118,3 +118,55 @@ async fn a_re_invite_replaces_the_groups_and_a_direct_add_joins_them() {
     assert!(invite["accepted_at"].is_string());
     assert_eq!(app.group_members(tenant.id, group).await, vec![user.id]);
 }
+
+#[tokio::test]
+async fn an_accept_that_read_the_invite_before_an_update_does_not_go_through() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let (old, new) = (app.group(admin.tenant).await, app.group(admin.tenant).await);
+    let invitee = app.user("raced").await;
+    let response = app
+        .post_invite(
+            &admin.token,
+            json!({ "tenant_id": admin.tenant, "email": invitee.email, "groups": [old] }),
+        )
+        .await;
+    let (_, invite) = status_and_body(response).await;
+    let id: invites_shared::domain::InviteId =
+        uuid::Uuid::parse_str(invite["id"].as_str().unwrap())
+            .unwrap()
+            .into();
+    // The accept read the invite with the old group…
+    let read = app.store.get_invite(id).await.unwrap().unwrap();
+    // …then the admin moved it to another group…
+    let moved = app
+        .patch(&admin.token, &id.to_string(), json!({ "groups": [new] }))
+        .await;
+    assert_eq!(moved.status(), 200);
+    // …so the accept's write, conditioned on the version it read, does not go through.
+    let joining = invites_shared::store::Joining {
+        tenant: admin.tenant,
+        user: invitee.id,
+        role: read.role,
+        groups: &[old],
+        now: app.clock.now(),
+    };
+    let outcome = app
+        .store
+        .accept_invite(&read, &joining, &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, invites_shared::store::AcceptOutcome::Changed),
+        "{outcome:?}"
+    );
+    assert!(app.group_members(admin.tenant, old).await.is_empty());
+    // Through the API, the retry joins the group the invite names now.
+    let actor = app.actor(invitee.clone(), admin.tenant);
+    assert_eq!(
+        app.accept(&actor.token, &id.to_string()).await.status(),
+        200
+    );
+    assert_eq!(app.group_members(admin.tenant, new).await, vec![invitee.id]);
+    assert!(app.group_members(admin.tenant, old).await.is_empty());
+}

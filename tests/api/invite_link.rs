@@ -198,3 +198,51 @@ async fn a_deactivated_tenant_refuses_create_accept_and_link() {
     // Admins may still see and clean up their invites.
     assert_eq!(app.list_ok(&admin.token, "").await["total"], 1);
 }
+
+#[tokio::test]
+async fn a_link_turned_off_between_the_read_and_the_write_lets_nobody_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    app.enable_link(admin.tenant, LinkRole::User, &[]).await;
+    let joiner = app.member(app.tenant().await.id, Role::User).await;
+    // The join read the tenant with its link on…
+    let read = app.store.get_tenant(admin.tenant).await.unwrap().unwrap();
+    assert!(read.settings.invite_link.enabled);
+    // …then an admin turned the link off, and another deactivated a second tenant.
+    app.change_tenant(
+        admin.tenant,
+        TenantChanges {
+            link_enabled: Some(false),
+            ..Default::default()
+        },
+    )
+    .await;
+    let joining = invites_shared::store::Joining {
+        tenant: admin.tenant,
+        user: joiner.user.id,
+        role: Role::User,
+        groups: &[],
+        now: app.clock.now(),
+    };
+    let outcome = app.store.join_by_link(&joining).await.unwrap();
+    assert!(
+        matches!(outcome, invites_shared::store::AcceptOutcome::TenantRefused),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        app.membership_role(admin.tenant, joiner.user.id).await,
+        None
+    );
+
+    app.enable_link(admin.tenant, LinkRole::User, &[]).await;
+    app.deactivate(admin.tenant).await;
+    let outcome = app.store.join_by_link(&joining).await.unwrap();
+    assert!(
+        matches!(outcome, invites_shared::store::AcceptOutcome::TenantRefused),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        app.membership_role(admin.tenant, joiner.user.id).await,
+        None
+    );
+}

@@ -126,3 +126,24 @@ async fn only_managers_of_the_invites_tenant_and_only_pending_invites() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_cannot_change_an_owners_invite() {
+    let app = TestApp::spawn().await;
+    let owner = app.tenant_admin().await;
+    app.add_member(owner.tenant, owner.user.id, Role::Owner)
+        .await;
+    let admin = app.member(owner.tenant, Role::Admin).await;
+    let invite = app
+        .invite(&owner, &unique_email("future-owner"), "OWNER")
+        .await;
+    let id = invite["id"].as_str().unwrap();
+    let later = json!({ "expires_at": in_days(300) });
+    let (status, error) = error_of(app.patch(&admin.token, id, later.clone()).await).await;
+    assert_eq!(
+        (status, error["code"].clone()),
+        (403, json!("forbidden")),
+        "{error}"
+    );
+    assert_eq!(app.patch(&owner.token, id, later).await.status(), 200);
+}

@@ -182,13 +182,21 @@ impl InvitePreviewResponse {
     }
 }
 
-/// The caller's address as API Gateway saw it (the TCP peer locally).
+/// The caller's address as API Gateway saw it (the TCP peer locally), as the rate window
+/// counts it: an IPv6 client is its /64, which one subscriber typically holds whole.
 fn client_address(req: &Request) -> String {
     let source_ip = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
         _ => None,
     };
-    source_ip.unwrap_or_else(|| "unknown".to_owned())
+    match source_ip.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(Ok(v4)) => v4.to_string(),
+        _ => "unknown".to_owned(),
+    }
 }
 
 impl Function for PreviewInvite {
@@ -213,5 +221,26 @@ impl Function for PreviewInvite {
         }
         let body = InvitePreviewResponse::of(preview?, now);
         Ok(json_response(StatusCode::OK, &body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+
+    fn from(address: &str) -> String {
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some(address.to_owned());
+        let req = Request::default().with_request_context(RequestContext::ApiGatewayV2(context));
+        client_address(&req)
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        assert_eq!(from("2001:db8:1:2:aaaa::1"), from("2001:db8:1:2:bbbb::9"));
+        assert_ne!(from("2001:db8:1:2::1"), from("2001:db8:1:3::1"));
+        assert_eq!(from("203.0.113.7"), "203.0.113.7");
+        assert_eq!(from("not an address"), "unknown");
     }
 }

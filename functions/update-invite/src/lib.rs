@@ -85,6 +85,8 @@ pub enum UpdateError {
     NotAManager(#[from] NotAManager),
     #[error("Invite not found")]
     NotFound,
+    #[error("Only an owner can change an invite to the owner role")]
+    OwnerOnly,
     #[error("Invite has already been accepted")]
     AlreadyAccepted,
     #[error("Invite has expired: invite the same email again to send a new invite")]
@@ -102,6 +104,7 @@ impl From<UpdateError> for ApiError {
             UpdateError::Invalid(e) => e.into(),
             UpdateError::NotAManager(e) => e.into(),
             e @ UpdateError::NotFound => ApiError::NotFound(e.to_string()),
+            e @ UpdateError::OwnerOnly => ApiError::Forbidden(e.to_string()),
             e @ UpdateError::AlreadyAccepted => ApiError::Conflict(e.to_string()),
             e @ UpdateError::Expired => ApiError::Gone(e.to_string()),
             e @ UpdateError::TenantDeactivated => ApiError::TenantDeactivated(e.to_string()),
@@ -133,11 +136,15 @@ impl Function for UpdateInvite {
             let managed = store
                 .load_managed_invite(tenant, caller.user_id, invite_id)
                 .await?;
-            require_manager(managed.caller_role)?;
+            let role = require_manager(managed.caller_role)?;
             let invite = managed
                 .invite
                 .filter(|invite| invite.tenant_id == tenant)
                 .ok_or(UpdateError::NotFound)?;
+            // As on create: an admin may not keep an owner's invite alive or regroup it.
+            if !role.can_grant(invite.role) {
+                return Err(UpdateError::OwnerOnly);
+            }
             if managed.tenant.is_some_and(|tenant| tenant.deactivated) {
                 return Err(UpdateError::TenantDeactivated);
             }

@@ -40,7 +40,7 @@ pub(super) async fn caller_for_api_key(
             if error.is_transient() {
                 AuthError::Unavailable
             } else {
-                AuthError::Invalid
+                AuthError::Internal
             }
         })?;
     match found {

@@ -53,6 +53,9 @@ pub enum AuthError {
     /// The credential could not be checked because the store is unavailable (answered 503).
     #[error("Credentials could not be checked right now; retry in a few seconds")]
     Unavailable,
+    /// The store refused the lookup (a misconfiguration or a corrupt record): answered 500.
+    #[error("Internal Server Error")]
+    Internal,
     /// A cookie-authenticated change from an origin that is not allowed (answered 403).
     #[error(
         "Cross-site request refused: a request authenticated by the ks_uat cookie may only \

@@ -123,6 +123,7 @@ impl ApiError {
         match self {
             Self::Unauthenticated(AuthError::ForeignOrigin) => StatusCode::FORBIDDEN,
             Self::Unauthenticated(AuthError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthenticated(AuthError::Internal) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) | Self::TenantDeactivated(_) | Self::QuotaExceeded(_) => {
@@ -206,7 +207,9 @@ impl ApiError {
             headers.insert(REQUEST_ID_HEADER, value);
         }
         match self {
-            Self::Unauthenticated(AuthError::ForeignOrigin | AuthError::Unavailable) => {}
+            Self::Unauthenticated(
+                AuthError::ForeignOrigin | AuthError::Unavailable | AuthError::Internal,
+            ) => {}
             Self::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 
 use super::items::*;
 use super::keys::*;
+use super::sdk::JoinPath;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
     GroupId, GroupIds, Invite, InviteId, Membership, Role, Tenant, TenantId, Timestamp, UserId,
@@ -59,13 +60,13 @@ impl Store {
             accept = accept.expression_attribute_values(":skipped", group_list(skipped));
         }
         let accept = accept
-            // The role read is the role granted: a role lowered meanwhile fails the condition.
+            // The invite as read is the invite granted: any change meanwhile (a re-invite with
+            // another role, an update of its groups) moves `updated_at` and fails this.
             .condition_expression(
                 "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now \
-                 AND #role = :role",
+                 AND updated_at = :read_updated_at",
             )
-            .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":role", s(invite.role.as_str()))
+            .expression_attribute_values(":read_updated_at", s(invite.updated_at.to_rfc3339()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#accepted_pk", ACCEPTED_PK)
             .expression_attribute_names("#accepted_sk", ACCEPTED_SK)
@@ -82,7 +83,7 @@ impl Store {
         let mut items = vec![
             TransactWriteItem::builder().update(accept).build(),
             self.new_membership(joining),
-            self.count_new_member(invite.tenant_id, 0, 1),
+            self.count_new_member(invite.tenant_id, 0, 1, JoinPath::Invite),
             self.release_pending_slot(invite),
         ];
         items.extend(self.group_joins(joining));
@@ -93,7 +94,7 @@ impl Store {
     pub async fn join_by_link(&self, joining: &Joining<'_>) -> Result<AcceptOutcome, StoreError> {
         let mut items = vec![
             self.new_membership(joining),
-            self.count_new_member(joining.tenant, 0, 0),
+            self.count_new_member(joining.tenant, 0, 0, JoinPath::Link),
         ];
         items.extend(self.group_joins(joining));
         self.run_join(items, 0, 1).await

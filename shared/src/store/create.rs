@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 
 use super::items::*;
 use super::keys::*;
-use super::sdk::unless_condition_failed;
+use super::sdk::{unless_condition_failed, JoinPath};
 use super::Joining;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
@@ -358,7 +358,7 @@ impl Store {
                         .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
                         .build(),
                 );
-                items.push(self.count_new_member(invite.tenant_id, 1, 1));
+                items.push(self.count_new_member(invite.tenant_id, 1, 1, JoinPath::Invite));
             }
             Some(pending) => {
                 let put = self.put_with(
@@ -367,7 +367,7 @@ impl Store {
                     &[(":now", now.to_rfc3339())],
                 );
                 items.push(TransactWriteItem::builder().put(put).build());
-                items.push(self.count_new_member(invite.tenant_id, 0, 1));
+                items.push(self.count_new_member(invite.tenant_id, 0, 1, JoinPath::Invite));
                 items.push(self.release_pending_slot(pending));
             }
         }

@@ -4,7 +4,9 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
-use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 
 use super::items::*;
 use super::keys::*;
@@ -40,6 +42,13 @@ pub(super) fn unless_condition_failed(
         }
         Err(other) => Err(classify(other)),
     }
+}
+
+/// How a new member comes in: by an invite (or a direct add), or through the tenant's link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JoinPath {
+    Invite,
+    Link,
 }
 
 /// Why a transaction was cancelled: one DynamoDB reason code per item, in order.
@@ -122,6 +131,22 @@ impl Store {
                         .any(|code| code == "TransactionConflict" || code == "ThrottlingError");
                     let condition_failed =
                         codes.iter().any(|code| code == "ConditionalCheckFailed");
+                    // Anything else (a validation error, an item too large) is a bug, not an
+                    // outcome: reading again would not change it.
+                    let unexpected = codes.iter().any(|code| {
+                        !matches!(
+                            code.as_str(),
+                            "None"
+                                | "ConditionalCheckFailed"
+                                | "TransactionConflict"
+                                | "ThrottlingError"
+                        )
+                    });
+                    if unexpected {
+                        return Err(StoreError::Failed(
+                            format!("transaction cancelled: {codes:?}").into(),
+                        ));
+                    }
                     if condition_failed || !conflicted {
                         return Ok(Err(Cancelled(codes)));
                     }
@@ -168,21 +193,31 @@ impl Store {
     }
 
     /// Like `count_change`, with one more member, refused (condition failed) when the tenant
-    /// is gone or every seat of its seat cap is taken: concurrent joins never pass the cap.
+    /// is gone, deactivated, every seat of its seat cap is taken, or (through its link) it no
+    /// longer takes people that way: concurrent joins never pass the cap, and a tenant changed
+    /// between the read and the write decides.
     pub(super) fn count_new_member(
         &self,
         tenant: TenantId,
         invites: i64,
         accepted: i64,
+        path: JoinPath,
     ) -> TransactWriteItem {
-        let update = Update::builder()
+        let mut condition = String::from(
+            "attribute_exists(pk) AND (attribute_not_exists(#cap) OR #members < #cap \
+             OR (attribute_not_exists(#members) AND #cap > :zero)) \
+             AND (attribute_not_exists(deactivated) OR deactivated = :false)",
+        );
+        if path == JoinPath::Link {
+            condition.push_str(
+                " AND link_enabled = :true AND (attribute_not_exists(can_invite) OR can_invite = :true)",
+            );
+        }
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
             .update_expression("ADD #total :total, #accepted :accepted, #open :open, #members :one")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(#cap) OR #members < #cap \
-                 OR (attribute_not_exists(#members) AND #cap > :zero))",
-            )
+            .condition_expression(condition)
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
             .expression_attribute_names("#open", OPEN_COUNT)
@@ -193,8 +228,11 @@ impl Store {
             .expression_attribute_values(":open", n(invites - accepted))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":zero", n(0))
-            .build()
-            .expect("key and expression are set");
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        if path == JoinPath::Link {
+            update = update.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        let update = update.build().expect("key and expression are set");
         TransactWriteItem::builder().update(update).build()
     }
 
