@@ -86,7 +86,10 @@ stack_env() {
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
   export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$ses_port"
   if [ -n "$moto_port" ]; then
+    # moto serves every AWS API on one port: Secrets Manager, SQS and EventBridge here.
     export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
+    export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
+    export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$moto_port"
   fi
   export TABLE_NAME="${TABLE_NAME:-invites-local}"
   export SENDER_EMAIL="${SENDER_EMAIL:-invites@example.com}"

@@ -8,8 +8,10 @@
 pub mod app;
 pub mod dev;
 pub mod directory;
+pub mod directory_cli;
 pub mod docs;
 pub mod events;
+pub mod import;
 pub mod server;
 pub mod template;
 

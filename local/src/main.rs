@@ -11,11 +11,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use invites_local::app::{Clients, LocalApp};
-use invites_local::{dev, directory, events, server, template, Error};
+use invites_local::{dev, directory_cli, events, server, template, Error};
 use invites_shared::config::{AuthConfig, Env};
-use invites_shared::domain::{
-    Clock, EmailAddress, GroupId, GroupIds, LinkRole, Role, TenantId, User, UserId,
-};
+use invites_shared::domain::{Clock, EmailAddress, TenantId, User, UserId};
 use invites_shared::store::Store;
 use serde_json::json;
 
@@ -28,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the four endpoints over HTTP.
+    /// Serve the six endpoints over HTTP.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8000")]
         addr: SocketAddr,
@@ -48,27 +46,6 @@ enum Command {
         #[arg(long)]
         id: Option<uuid::Uuid>,
     },
-    /// Change a tenant's settings (invite link, kill switch, seat cap, deactivation).
-    UpdateTenant {
-        #[arg(long)]
-        id: uuid::Uuid,
-        #[arg(long)]
-        can_invite: Option<bool>,
-        #[arg(long, conflicts_with = "no_seat_cap")]
-        seat_cap: Option<u64>,
-        #[arg(long)]
-        no_seat_cap: bool,
-        #[arg(long)]
-        link_enabled: Option<bool>,
-        /// USER or ADMIN.
-        #[arg(long)]
-        link_role: Option<String>,
-        /// Comma-separated group ids (empty: none).
-        #[arg(long)]
-        link_groups: Option<String>,
-        #[arg(long)]
-        deactivated: Option<bool>,
-    },
     /// Create a user (or return the existing user with that email, given these details).
     CreateUser {
         #[arg(long)]
@@ -83,64 +60,11 @@ enum Command {
         #[arg(long)]
         current_tenant: Option<uuid::Uuid>,
     },
-    /// A user's membership of a tenant, or null.
-    GetMember {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        user: uuid::Uuid,
-    },
-    /// Create a group in a tenant.
-    CreateGroup {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        name: String,
-    },
-    /// Delete a group of a tenant.
-    DeleteGroup {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        group: uuid::Uuid,
-    },
-    /// The users who joined a group.
-    GroupMembers {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        group: uuid::Uuid,
-    },
-    /// Create an API key (`sk-user-…`) for a user; the key is printed once.
-    CreateApiKey {
-        #[arg(long)]
-        user: uuid::Uuid,
-        /// Hours until it expires (0: already expired); none: it does not expire.
-        #[arg(long)]
-        expires_in_hours: Option<i64>,
-    },
-    /// Revoke an API key, given the key itself.
-    RevokeApiKey {
-        #[arg(long)]
-        key: String,
-    },
-    /// Add a user to a tenant with a role, or change their role.
-    AddMember {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        user: uuid::Uuid,
-        /// USER, ADMIN or OWNER.
-        #[arg(long)]
-        role: String,
-    },
-    /// Remove a user from a tenant.
-    RemoveMember {
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        #[arg(long)]
-        user: uuid::Uuid,
-    },
+    /// Load a platform's directory: one EventBridge event per line (docs/events.md), applied as
+    /// directory-sync applies them.
+    Import { file: PathBuf },
+    #[command(flatten)]
+    Directory(directory_cli::DirectoryCommand),
     /// Mint an HS256 user access token (JWT_HS256_SECRET).
     Token {
         #[arg(long)]
@@ -190,6 +114,11 @@ fn print(value: serde_json::Value) {
 async fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Serve { addr } => return serve(addr).await,
+        Command::Import { file } => {
+            let sync = directory_sync::DirectorySync::from_env().await?;
+            print(invites_local::import::import(&sync, &file).await?);
+            return Ok(());
+        }
         Command::MakeEvents { dir } => return make_events(&dir),
         _ => {}
     }
@@ -201,7 +130,9 @@ async fn run(command: Command) -> Result<(), Error> {
     let auth = || AuthConfig::read(&env);
     let hours = chrono::Duration::hours;
     match command {
-        Command::Serve { .. } | Command::MakeEvents { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::MakeEvents { .. } | Command::Import { .. } => {
+            unreachable!("handled above")
+        }
         Command::CreateTable { template: path } => {
             let definition = template::load_table_definition(&path)?;
             let created =
@@ -236,22 +167,7 @@ async fn run(command: Command) -> Result<(), Error> {
             };
             print(json!(dev::create_user_with(&store, user).await?));
         }
-        command @ (Command::UpdateTenant { .. }
-        | Command::GetMember { .. }
-        | Command::CreateGroup { .. }
-        | Command::DeleteGroup { .. }
-        | Command::GroupMembers { .. }
-        | Command::CreateApiKey { .. }
-        | Command::RevokeApiKey { .. }) => print(directory_command(&store, command).await?),
-        Command::AddMember { tenant, user, role } => {
-            let role = Role::parse(&role).ok_or("role must be USER, ADMIN or OWNER")?;
-            let membership = dev::add_member(&store, tenant.into(), user.into(), role).await?;
-            print(json!(membership));
-        }
-        Command::RemoveMember { tenant, user } => {
-            store.remove_membership(tenant.into(), user.into()).await?;
-            print(json!({ "tenant_id": tenant, "user_id": user, "removed": true }));
-        }
+        Command::Directory(command) => print(directory_cli::run(&store, command).await?),
         Command::Token {
             user,
             email: raw,
@@ -290,91 +206,6 @@ async fn run(command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The commands for tenant settings, groups and API keys.
-async fn directory_command(store: &Store, command: Command) -> Result<serde_json::Value, Error> {
-    let now = Clock::system().now();
-    Ok(match command {
-        Command::UpdateTenant {
-            id,
-            can_invite,
-            seat_cap,
-            no_seat_cap,
-            link_enabled,
-            link_role,
-            link_groups,
-            deactivated,
-        } => {
-            let link_role = link_role
-                .map(|raw| LinkRole::parse(&raw).ok_or("link role must be USER or ADMIN"))
-                .transpose()?;
-            let link_groups = link_groups
-                .map(|raw| -> Result<GroupIds, Error> {
-                    let ids = raw
-                        .split(',')
-                        .filter(|id| !id.trim().is_empty())
-                        .map(|id| uuid::Uuid::parse_str(id.trim()).map(GroupId::from))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(GroupIds::new(ids)?)
-                })
-                .transpose()?;
-            let changes = directory::TenantChanges {
-                can_invite,
-                seat_cap: if no_seat_cap {
-                    Some(None)
-                } else {
-                    seat_cap.map(Some)
-                },
-                link_enabled,
-                link_role,
-                link_groups,
-                deactivated,
-            };
-            let tenant = directory::update_tenant(store, id.into(), changes).await?;
-            json!({
-                "id": tenant.id,
-                "name": tenant.name,
-                "settings": tenant.settings,
-                "deactivated": tenant.deactivated,
-                "member_count": tenant.member_count,
-            })
-        }
-        Command::GetMember { tenant, user } => {
-            json!({ "membership": store.get_membership(tenant.into(), user.into()).await? })
-        }
-        Command::CreateGroup { tenant, name } => {
-            json!(directory::create_group(store, tenant.into(), &name).await?)
-        }
-        Command::DeleteGroup { tenant, group } => {
-            store.delete_group(tenant.into(), group.into()).await?;
-            json!({ "tenant_id": tenant, "group_id": group, "deleted": true })
-        }
-        Command::GroupMembers { tenant, group } => {
-            let users = store.group_member_ids(tenant.into(), group.into()).await?;
-            json!({ "user_ids": users })
-        }
-        Command::CreateApiKey {
-            user,
-            expires_in_hours,
-        } => {
-            let expires_at = expires_in_hours
-                .map(|hours| {
-                    chrono::Duration::try_hours(hours)
-                        .and_then(|ttl| now.as_datetime().checked_add_signed(ttl))
-                        .map(invites_shared::domain::Timestamp::from_datetime)
-                        .ok_or("--expires-in-hours is out of range")
-                })
-                .transpose()?;
-            let (record, key) = directory::create_api_key(store, user.into(), expires_at).await?;
-            json!({ "key_id": record.key_id, "user_id": user, "key": key, "expires_at": expires_at })
-        }
-        Command::RevokeApiKey { key } => {
-            let record = directory::revoke_api_key(store, &key).await?;
-            json!({ "key_id": record.key_id, "revoked": true })
-        }
-        _ => unreachable!("only directory commands are passed here"),
-    })
 }
 
 async fn serve(addr: SocketAddr) -> Result<(), Error> {

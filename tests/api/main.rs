@@ -12,6 +12,8 @@ mod create;
 mod deadline;
 mod delete;
 mod directory;
+mod directory_deletes;
+mod directory_sync;
 mod events;
 mod faults;
 mod groups;

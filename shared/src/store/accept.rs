@@ -191,7 +191,7 @@ impl Store {
         let mut target = AcceptTarget::default();
         for item in &found {
             match item_sk(item) {
-                Some(TENANT_SK) => target.tenant = Some(tenant_from_item(item)?),
+                Some(TENANT_SK) => target.tenant = tenant_from_item(item)?,
                 Some(INVITE_SK) => target.invite = Some(invite_from_item(item)?),
                 _ => {}
             }
@@ -220,7 +220,7 @@ impl Store {
         let mut found_groups = Vec::new();
         for item in &self.batch_get(keys).await? {
             match item_sk(item) {
-                Some(TENANT_SK) => context.tenant = Some(tenant_from_item(item)?),
+                Some(TENANT_SK) => context.tenant = tenant_from_item(item)?,
                 Some(sk) if sk == member_key => {
                     context.member_role = Some(membership_from_item(item)?.role)
                 }

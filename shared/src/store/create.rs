@@ -102,7 +102,7 @@ impl Store {
         let pending_slot_key = pending_slot_sk(invitee);
         for item in &found {
             match item_sk(item) {
-                Some(TENANT_SK) => context.tenant = Some(tenant_from_item(item)?),
+                Some(TENANT_SK) => context.tenant = tenant_from_item(item)?,
                 Some(USER_EMAIL_SK) => {
                     context.invitee_user_id = Some(user_id_from_email_slot(item)?)
                 }

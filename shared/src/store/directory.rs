@@ -12,42 +12,9 @@ use crate::domain::{
 };
 
 impl Store {
-    /// Creates or replaces a tenant, keeping its invite counters.
+    /// Creates or replaces a tenant, keeping its invite counters (unversioned: the dev tool).
     pub async fn put_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        let item = tenant_to_item(tenant);
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant.id), TENANT_SK)));
-        let mut sets = Vec::new();
-        for (index, (name, value)) in item
-            .into_iter()
-            .filter(|(name, _)| name != PK && name != SK)
-            .enumerate()
-        {
-            sets.push(format!("#a{index} = :v{index}"));
-            update = update
-                .expression_attribute_names(format!("#a{index}"), name)
-                .expression_attribute_values(format!(":v{index}"), value);
-        }
-        let mut expression = format!("SET {}", sets.join(", "));
-        let mut removes = Vec::new();
-        if tenant.idp_config.is_none() {
-            removes.push("idp_config");
-        }
-        if tenant.settings.seat_cap.is_none() {
-            removes.push(SEAT_CAP);
-        }
-        if !removes.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
-        update
-            .update_expression(expression)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.write_tenant(tenant, None).await.map(drop)
     }
 
     /// Creates a user; `false` if the email already belongs to another user.

@@ -36,6 +36,13 @@ pub const API_KEY_SK: &str = "APIKEY";
 pub const TTL: &str = "ttl";
 /// Members of the tenant, on the tenant item: what the seat cap limits.
 pub const MEMBER_COUNT: &str = "member_count";
+/// The platform's version of a directory record (absent: written here, version 0).
+pub const VERSION: &str = "version";
+/// Set on a tenant item the platform deleted: a tombstone in place.
+pub const DELETED: &str = "deleted";
+/// Sort key prefix of the tombstone a deleted user, membership or group leaves.
+pub const TOMBSTONE: &str = "TOMBSTONE#";
+
 /// The tenant's seat cap (absent: no limit).
 pub const SEAT_CAP: &str = "seat_cap";
 
@@ -77,6 +84,11 @@ pub fn member_sk(user: UserId) -> String {
 
 pub fn pending_slot_sk(email: &EmailAddress) -> String {
     format!("PENDING#{email}")
+}
+
+/// The tombstone of the item at (`pk`, `sk`): same partition, so one transaction covers both.
+pub fn tombstone_sk(sk: &str) -> String {
+    format!("{TOMBSTONE}{sk}")
 }
 
 pub fn group_sk(group: GroupId) -> String {

@@ -19,6 +19,7 @@ pub mod keys;
 mod list;
 mod preview;
 mod sdk;
+mod sync;
 mod update;
 
 use aws_sdk_dynamodb::Client;
@@ -37,6 +38,7 @@ pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, R
 pub use delete::DeleteOutcome;
 pub use list::{InviteCounts, InvitePage};
 pub use preview::InvitePreview;
+pub use sync::SyncOutcome;
 pub use update::{InviteChanges, ManagedInvite};
 
 /// A failed store operation. Condition failures are not errors: they come back as outcomes.
@@ -130,7 +132,12 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        output.item.as_ref().map(tenant_from_item).transpose()
+        Ok(output
+            .item
+            .as_ref()
+            .map(tenant_from_item)
+            .transpose()?
+            .flatten())
     }
 
     #[cfg(feature = "dev-tools")]

@@ -40,7 +40,7 @@ impl Store {
         let mut preview = InvitePreview::default();
         for item in &found {
             match item_sk(item) {
-                Some(TENANT_SK) => preview.tenant = Some(tenant_from_item(item)?),
+                Some(TENANT_SK) => preview.tenant = tenant_from_item(item)?,
                 Some(USER_SK) => preview.inviter = Some(user_from_item(item)?),
                 _ => {}
             }

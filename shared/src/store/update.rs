@@ -42,7 +42,7 @@ impl Store {
         for item in &found {
             match item_sk(item) {
                 Some(INVITE_SK) => managed.invite = Some(invite_from_item(item)?),
-                Some(TENANT_SK) => managed.tenant = Some(tenant_from_item(item)?),
+                Some(TENANT_SK) => managed.tenant = tenant_from_item(item)?,
                 Some(_) => managed.caller_role = Some(membership_from_item(item)?.role),
                 None => {}
             }

@@ -4,10 +4,8 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
-#[cfg(feature = "dev-tools")]
-use crate::domain::Group;
 use crate::domain::{
-    ApiKey, GroupId, InviteLinkSettings, LinkRole, Membership, Tenant, TenantSettings, User,
+    ApiKey, Group, GroupId, InviteLinkSettings, LinkRole, Membership, Tenant, TenantSettings, User,
 };
 
 fn get_bool(item: &Item, field: &str, absent: bool) -> bool {
@@ -27,7 +25,6 @@ fn opt_number(item: &Item, what: &str, field: &str) -> Result<Option<u64>, Store
 
 /// The tenant's own fields; its counters are never written from here, so that a tenant
 /// written again keeps them.
-#[cfg(feature = "dev-tools")]
 pub fn tenant_to_item(tenant: &Tenant) -> Item {
     let mut item = key(tenant_pk(tenant.id), TENANT_SK);
     item.insert("entity".into(), s("tenant"));
@@ -55,8 +52,13 @@ pub fn tenant_to_item(tenant: &Tenant) -> Item {
     item
 }
 
-pub fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
+/// The tenant an item holds; `None` for the tombstone the platform's delete left (kept in
+/// place so that the tenant's invite counters survive a re-creation).
+pub fn tenant_from_item(item: &Item) -> Result<Option<Tenant>, StoreError> {
     const WHAT: &str = "tenant";
+    if get_bool(item, DELETED, false) {
+        return Ok(None);
+    }
     let idp_config = opt_str(item, "idp_config")
         .map(|raw| serde_json::from_str(raw).map_err(|_| corrupt(WHAT, "idp_config")))
         .transpose()?
@@ -65,7 +67,7 @@ pub fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
         None => LinkRole::default(),
         Some(raw) => LinkRole::parse(raw).ok_or_else(|| corrupt(WHAT, "link_role"))?,
     };
-    Ok(Tenant {
+    Ok(Some(Tenant {
         id: TenantId::from(get_uuid(item, WHAT, "id")?),
         name: get_str(item, WHAT, "name")?.to_owned(),
         idp_config,
@@ -81,7 +83,7 @@ pub fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
         },
         deactivated: get_bool(item, "deactivated", false),
         member_count: get_count(item, MEMBER_COUNT),
-    })
+    }))
 }
 
 pub fn membership_to_item(membership: &Membership, now: Timestamp) -> Item {
@@ -106,7 +108,6 @@ pub fn membership_from_item(item: &Item) -> Result<Membership, StoreError> {
     })
 }
 
-#[cfg(feature = "dev-tools")]
 pub fn user_to_item(user: &User) -> Item {
     let mut item = key(user_pk(user.id), USER_SK);
     item.insert("entity".into(), s("user"));
@@ -135,7 +136,6 @@ pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
     })
 }
 
-#[cfg(feature = "dev-tools")]
 pub fn user_email_slot(user: &User) -> Item {
     let mut item = key(user_email_pk(&user.email), USER_EMAIL_SK);
     item.insert("entity".into(), s("user_email"));
@@ -147,7 +147,6 @@ pub fn user_id_from_email_slot(item: &Item) -> Result<UserId, StoreError> {
     get_uuid(item, "user email", "user_id").map(UserId::from)
 }
 
-#[cfg(feature = "dev-tools")]
 pub fn group_to_item(group: &Group) -> Item {
     let mut item = key(tenant_pk(group.tenant_id), group_sk(group.id));
     item.insert("entity".into(), s("group"));
@@ -170,7 +169,6 @@ pub fn group_member_item(tenant: TenantId, group: GroupId, user: UserId, now: Ti
     item
 }
 
-#[cfg(feature = "dev-tools")]
 pub fn api_key_to_item(sha256_hex: &str, key_record: &ApiKey) -> Item {
     let mut item = key(api_key_pk(sha256_hex), API_KEY_SK);
     item.insert("entity".into(), s("api_key"));

@@ -1,0 +1,157 @@
+//! Memberships, with the tenant's member count (its seats) following them.
+
+use aws_sdk_dynamodb::types::{Delete, Update};
+
+use super::super::item_sk;
+use super::*;
+use crate::domain::{Membership, TenantId, UserId};
+
+/// A membership's item, its tombstone and whether its tenant's item exists.
+struct MembershipState {
+    live: Option<Item>,
+    tombstone_version: Option<u64>,
+    tenant_known: bool,
+}
+
+impl Store {
+    async fn read_membership_state(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<MembershipState, StoreError> {
+        let member = member_sk(user);
+        let tombstone = tombstone_sk(&member);
+        let found = self
+            .batch_get(vec![
+                key(tenant_pk(tenant), member.clone()),
+                key(tenant_pk(tenant), tombstone.clone()),
+                key(tenant_pk(tenant), TENANT_SK),
+            ])
+            .await?;
+        let mut state = MembershipState {
+            live: None,
+            tombstone_version: None,
+            tenant_known: false,
+        };
+        for item in found {
+            match item_sk(&item) {
+                Some(sk) if sk == member => state.live = Some(item),
+                Some(sk) if sk == tombstone => {
+                    state.tombstone_version = Some(stored_version(&item))
+                }
+                Some(TENANT_SK) => state.tenant_known = true,
+                _ => {}
+            }
+        }
+        Ok(state)
+    }
+
+    fn member_count_by(&self, tenant: TenantId, by: i64) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #members :by")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#members", MEMBER_COUNT)
+            .expression_attribute_values(":by", n(by))
+            .build()
+            .expect("key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// `MembershipUpserted`: a new member takes a seat (the platform decides; no cap here), a
+    /// known one changes role.
+    pub async fn sync_membership(
+        &self,
+        membership: &Membership,
+        version: u64,
+        now: crate::domain::Timestamp,
+    ) -> Result<SyncOutcome, StoreError> {
+        let (tenant, user) = (membership.tenant_id, membership.user_id);
+        for attempt in 1.. {
+            let state = self.read_membership_state(tenant, user).await?;
+            let newest = state
+                .live
+                .as_ref()
+                .map(stored_version)
+                .max(state.tombstone_version);
+            if newest.is_some_and(|stored| stored >= version) {
+                return Ok(SyncOutcome::Stale);
+            }
+            if !state.tenant_known {
+                return Ok(SyncOutcome::Blocked("the tenant is not known yet"));
+            }
+            let mut item = membership_to_item(membership, now);
+            item.insert(VERSION.into(), version_value(version));
+            let member = member_sk(user);
+            let items = match &state.live {
+                Some(_) => vec![
+                    self.versioned_put(item, version),
+                    self.not_deleted_since(tenant_pk(tenant), &member, version),
+                ],
+                None => vec![
+                    TransactWriteItem::builder()
+                        .put(self.put(item, "attribute_not_exists(pk)"))
+                        .build(),
+                    self.not_deleted_since(tenant_pk(tenant), &member, version),
+                    self.member_count_by(tenant, 1),
+                ],
+            };
+            match self.transact(items).await? {
+                Ok(()) => return Ok(SyncOutcome::Applied),
+                Err(cancelled) if cancelled.failed(1) => return Ok(SyncOutcome::Stale),
+                // Created, changed or removed meanwhile (an accept, a concurrent event): again.
+                Err(_) => super::super::pause_before_retry(attempt).await?,
+            }
+        }
+        unreachable!("the loop only ends by returning")
+    }
+
+    /// `MembershipRemoved`: the member goes (a seat is freed), the tombstone stays.
+    pub async fn sync_membership_removed(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        version: u64,
+    ) -> Result<SyncOutcome, StoreError> {
+        let member = member_sk(user);
+        for attempt in 1.. {
+            let state = self.read_membership_state(tenant, user).await?;
+            let newest = state
+                .live
+                .as_ref()
+                .map(stored_version)
+                .max(state.tombstone_version);
+            if newest.is_some_and(|stored| stored >= version) {
+                return Ok(SyncOutcome::Stale);
+            }
+            let mut items = vec![self.tombstone(tenant_pk(tenant), &member, version)];
+            if let Some(live) = &state.live {
+                // Removed exactly as read.
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(tenant_pk(tenant), member.clone())))
+                    .condition_expression(match live.get(VERSION) {
+                        Some(_) => "#version = :read",
+                        None => "attribute_exists(pk) AND attribute_not_exists(#version)",
+                    })
+                    .expression_attribute_names("#version", VERSION)
+                    .set_expression_attribute_values(live.get(VERSION).map(|read| {
+                        std::collections::HashMap::from([(":read".to_owned(), read.clone())])
+                    }))
+                    .build()
+                    .expect("key is set");
+                items.push(TransactWriteItem::builder().delete(delete).build());
+                if state.tenant_known {
+                    items.push(self.member_count_by(tenant, -1));
+                }
+            }
+            match self.transact(items).await? {
+                Ok(()) => return Ok(SyncOutcome::Applied),
+                Err(cancelled) if cancelled.failed(0) => return Ok(SyncOutcome::Stale),
+                Err(_) => super::super::pause_before_retry(attempt).await?,
+            }
+        }
+        unreachable!("the loop only ends by returning")
+    }
+}
