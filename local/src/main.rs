@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use invites_local::app::{Clients, LocalApp};
-use invites_local::{dev, directory_cli, events, server, template, Error};
+use invites_local::{dev, directory_cli, events, platform, server, template, Error};
 use invites_shared::config::{AuthConfig, Env};
 use invites_shared::domain::{Clock, EmailAddress, TenantId, User, UserId};
 use invites_shared::store::Store;
@@ -63,6 +63,15 @@ enum Command {
     /// Load a platform's directory: one EventBridge event per line (docs/events.md), applied as
     /// directory-sync applies them.
     Import { file: PathBuf },
+    /// Create the template's directory chain on the emulator: the queue, its DLQ and the rule
+    /// sending the platform's events to it; prints their URLs for `serve`.
+    SetupDirectoryEvents {
+        #[arg(long, default_value = "invites-directory")]
+        name: String,
+    },
+    /// Publish directory events as the platform does (EventBridge PutEvents): a JSON file with
+    /// one event, an array of them, or one per line; each `{"detail-type", "detail"}`.
+    Publish { file: PathBuf },
     #[command(flatten)]
     Directory(directory_cli::DirectoryCommand),
     /// Mint an HS256 user access token (JWT_HS256_SECRET).
@@ -120,6 +129,27 @@ async fn run(command: Command) -> Result<(), Error> {
             return Ok(());
         }
         Command::MakeEvents { dir } => return make_events(&dir),
+        Command::SetupDirectoryEvents { name } => {
+            let clients = platform::Clients::from_env().await;
+            let queues = platform::setup(&clients, &name).await?;
+            print(json!({ "queue_url": queues.queue_url, "dlq_url": queues.dlq_url }));
+            return Ok(());
+        }
+        Command::Publish { file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let events: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+                Ok(serde_json::Value::Array(events)) => events,
+                Ok(event) => vec![event],
+                Err(_) => text
+                    .lines()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(serde_json::from_str)
+                    .collect::<Result<_, _>>()?,
+            };
+            let clients = platform::Clients::from_env().await;
+            print(json!({ "published": platform::publish(&clients, &events).await? }));
+            return Ok(());
+        }
         _ => {}
     }
     let env = Env::process();
@@ -130,9 +160,11 @@ async fn run(command: Command) -> Result<(), Error> {
     let auth = || AuthConfig::read(&env);
     let hours = chrono::Duration::hours;
     match command {
-        Command::Serve { .. } | Command::MakeEvents { .. } | Command::Import { .. } => {
-            unreachable!("handled above")
-        }
+        Command::Serve { .. }
+        | Command::MakeEvents { .. }
+        | Command::Import { .. }
+        | Command::SetupDirectoryEvents { .. }
+        | Command::Publish { .. } => unreachable!("handled above"),
         Command::CreateTable { template: path } => {
             let definition = template::load_table_definition(&path)?;
             let created =
@@ -212,6 +244,13 @@ async fn serve(addr: SocketAddr) -> Result<(), Error> {
     invites_shared::telemetry::init();
     let app = LocalApp::from_env().await?;
     let (bound, task) = server::spawn(addr, std::sync::Arc::new(app)).await?;
+    // With the directory chain set up (DIRECTORY_QUEUE_URL), play Lambda's SQS event source.
+    if let Ok(queue_url) = std::env::var("DIRECTORY_QUEUE_URL") {
+        let sync = directory_sync::DirectorySync::from_env().await?;
+        let sqs = platform::Clients::from_env().await.sqs;
+        tokio::spawn(platform::poll(sqs, queue_url.clone(), sync));
+        eprintln!("directory-sync consumes {queue_url}");
+    }
     tracing::info!(%bound, "Invites API listening");
     eprintln!("Invites API listening on http://{bound}");
     tokio::select! {

@@ -22,6 +22,7 @@ mod isolation;
 mod jwks;
 mod list;
 mod load;
+mod platform_chain;
 mod preview;
 mod round_trips;
 mod secrets;
