@@ -84,6 +84,7 @@ stack_env() {
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
   export AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
+  export AWS_ENDPOINT_URL_DYNAMODB_STREAMS="http://127.0.0.1:$dynamodb_port"
   export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$ses_port"
   if [ -n "$moto_port" ]; then
     # moto serves every AWS API on one port: Secrets Manager, SQS and EventBridge here.

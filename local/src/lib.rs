@@ -14,6 +14,7 @@ pub mod events;
 pub mod import;
 pub mod platform;
 pub mod server;
+pub mod stream;
 pub mod template;
 
 pub use invites_shared::BoxError as Error;

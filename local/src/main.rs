@@ -251,6 +251,25 @@ async fn serve(addr: SocketAddr) -> Result<(), Error> {
         tokio::spawn(platform::poll(sqs, queue_url.clone(), sync));
         eprintln!("directory-sync consumes {queue_url}");
     }
+    // With a bus to publish to (EVENT_BUS_NAME), play the stream's event source too.
+    if std::env::var("EVENT_BUS_NAME").is_ok() {
+        let publisher = publish_events::PublishEvents::from_env().await?;
+        let clients = invites_local::app::Clients::from_env().await;
+        let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
+        let table = std::env::var("TABLE_NAME")?;
+        let stream = invites_local::stream::StreamReader::open(
+            &clients.dynamodb,
+            aws_sdk_dynamodbstreams::Client::new(&sdk),
+            &table,
+            false,
+        )
+        .await?;
+        tokio::spawn(platform::publish_stream(stream, publisher));
+        eprintln!(
+            "publish-events reads the table's stream to the bus {}",
+            std::env::var("EVENT_BUS_NAME")?
+        );
+    }
     tracing::info!(%bound, "Invites API listening");
     eprintln!("Invites API listening on http://{bound}");
     tokio::select! {

@@ -195,3 +195,37 @@ async fn poll_once(
     }
     Ok(messages.len())
 }
+
+/// Lambda's stream event source for `publish-events`, until the task is dropped: what the
+/// table's stream holds from now on, in order, published to the bus. A batch whose events were
+/// not all taken is offered again, as Lambda retries from the failed record.
+pub async fn publish_stream(
+    mut stream: crate::stream::StreamReader,
+    publisher: publish_events::PublishEvents,
+) {
+    let mut pending: Vec<Value> = Vec::new();
+    loop {
+        match stream.read().await {
+            Ok(records) => pending.extend(records),
+            Err(error) => {
+                tracing::warn!(error = %invites_shared::http::error_chain(error.as_ref()), "stream read failed")
+            }
+        }
+        if !pending.is_empty() {
+            let answer = publisher.handle(&json!({ "Records": pending })).await;
+            let failed = answer["batchItemFailures"][0]["itemIdentifier"]
+                .as_str()
+                .map(str::to_owned);
+            pending = match failed {
+                None => Vec::new(),
+                Some(sequence) => pending
+                    .into_iter()
+                    .skip_while(|record| {
+                        record["dynamodb"]["SequenceNumber"].as_str() != Some(sequence.as_str())
+                    })
+                    .collect(),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

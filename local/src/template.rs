@@ -19,6 +19,8 @@ pub struct TableDefinition {
     pub attributes: Vec<AttributeDefinition>,
     pub key_schema: Vec<KeySchemaElement>,
     pub indexes: Vec<GlobalSecondaryIndex>,
+    /// The stream's view type (`StreamSpecification.StreamViewType`), if the table has one.
+    pub stream_view: Option<String>,
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -113,10 +115,15 @@ pub fn table_definition(template: &str) -> Result<TableDefinition, Error> {
             })
             .collect::<Result<_, Error>>()?,
     };
+    let stream_view = properties
+        .get("StreamSpecification")
+        .map(|stream| text(stream, "StreamViewType").map(str::to_owned))
+        .transpose()?;
     Ok(TableDefinition {
         attributes,
         key_schema: key_schema(properties)?,
         indexes,
+        stream_view,
     })
 }
 
@@ -142,6 +149,13 @@ pub async fn create_table(
         .set_global_secondary_indexes(
             (!definition.indexes.is_empty()).then(|| definition.indexes.clone()),
         )
+        .set_stream_specification(definition.stream_view.as_deref().map(|view| {
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(view))
+                .build()
+                .expect("enabled is set")
+        }))
         .send()
         .await;
     match result {

@@ -15,6 +15,7 @@ mod directory;
 mod directory_deletes;
 mod directory_sync;
 mod events;
+mod events_out;
 mod faults;
 mod groups;
 mod invite_link;

@@ -28,8 +28,8 @@ fn the_template_routes_are_exactly_the_served_routes() {
             .as_mapping()
             .unwrap()
             .values()
-            // directory-sync is fed by its queue, not by a route.
-            .filter(|event| event["Type"] != "SQS")
+            // directory-sync is fed by its queue, publish-events by the table's stream.
+            .filter(|event| event["Type"] != "SQS" && event["Type"] != "DynamoDB")
         {
             assert_eq!(event["Type"], "HttpApi");
             let properties = &event["Properties"];
@@ -102,6 +102,7 @@ fn read_settings(
         "update-invite" => update_invite::Settings::read(&env).map(drop),
         "preview-invite" => preview_invite::Settings::read(&env).map(drop),
         "directory-sync" => directory_sync::Settings::read(&env).map(drop),
+        "publish-events" => publish_events::Settings::read(&env).map(drop),
         "not-found" => Ok(()),
         other => panic!("no settings reader for {other}"),
     }
@@ -171,7 +172,7 @@ fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 8);
+    assert_eq!(checked, 9);
 }
 
 #[test]

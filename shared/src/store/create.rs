@@ -231,7 +231,8 @@ impl Store {
             "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now";
         let mut set = String::from(
             "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
-             expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk",
+             expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk, \
+             #change = :refreshed",
         );
         let mut remove = "";
         if groups.is_empty() {
@@ -255,6 +256,9 @@ impl Store {
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
             .expression_attribute_names("#groups", "groups")
+            // What the stream tells consumers this write was (publish-events).
+            .expression_attribute_names("#change", CHANGE)
+            .expression_attribute_values(":refreshed", s("refreshed"))
             .return_values(ReturnValue::AllNew);
         if !groups.is_empty() {
             update = update.expression_attribute_values(":groups", group_list(groups));

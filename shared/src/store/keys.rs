@@ -71,6 +71,10 @@ pub const EMAIL_CLAIM_ENDS: &str = "email_claim_ends";
 /// once that claim's email went out).
 pub const EMAIL_SENT_CLAIM: &str = "email_sent_claim";
 
+/// The last change of an invite's pending life (`refreshed` by a re-invite, `updated` by an
+/// admin's PATCH), which the stream carries to `publish-events`.
+pub const CHANGE: &str = "change";
+
 /// Invites not accepted and not deleted (pending or expired): what the pending cap limits.
 pub const OPEN_COUNT: &str = "open_count";
 

@@ -58,7 +58,11 @@ impl Store {
         changes: &InviteChanges,
         now: Timestamp,
     ) -> Result<Option<Invite>, StoreError> {
-        let mut sets = vec!["updated_at = :now", "#updated_sk = :updated_sk"];
+        let mut sets = vec![
+            "updated_at = :now",
+            "#updated_sk = :updated_sk",
+            "#change = :updated",
+        ];
         let mut removes = Vec::new();
         let mut update = self
             .client
@@ -73,6 +77,9 @@ impl Store {
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_values(":updated_sk", s(time_sk(now, invite.id)))
+            // What the stream tells consumers this write was (publish-events).
+            .expression_attribute_names("#change", CHANGE)
+            .expression_attribute_values(":updated", s("updated"))
             .return_values(ReturnValue::AllNew);
         if let Some(expires_at) = changes.expires_at {
             sets.extend(["expires_at = :expires", "#expires_sk = :expires_sk"]);
