@@ -113,3 +113,67 @@ async fn the_backfill_file_imports_through_the_same_code() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_delete_racing_an_older_upsert_in_one_batch_always_wins() {
+    let app = TestApp::spawn().await;
+    let (mut process, _) = start().await;
+    let tenant = app.tenant().await.id;
+    for _ in 0..8 {
+        let user = UserId::new_random();
+        let email = unique_email("raced");
+        let batch = [
+            event(
+                "UserUpserted",
+                json!({ "user_id": user, "email": email, "first_name": null,
+                "last_name": null, "version": 1 }),
+            ),
+            event("UserDeleted", json!({ "user_id": user, "version": 2 })),
+            event(
+                "MembershipUpserted",
+                json!({ "tenant_id": tenant, "user_id": user, "role": "USER", "version": 1 }),
+            ),
+            event(
+                "MembershipRemoved",
+                json!({ "tenant_id": tenant, "user_id": user, "version": 2 }),
+            ),
+        ];
+        // Retried as SQS would until nothing fails.
+        let mut bodies = batch.to_vec();
+        for _ in 0..5 {
+            let failed = run(&mut process, &bodies).await;
+            if failed.is_empty() {
+                break;
+            }
+            bodies = failed
+                .iter()
+                .map(|id| bodies[id[1..].parse::<usize>().unwrap()].clone())
+                .collect();
+        }
+        assert!(
+            app.store.get_user(user).await.unwrap().is_none(),
+            "the deleted user came back"
+        );
+        let slot = app
+            .store
+            .find_user_id_by_email(&invites_shared::domain::EmailAddress::parse(&email).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(slot, None, "the deleted user's email is still taken");
+        assert_eq!(
+            app.membership_role(tenant, user).await,
+            None,
+            "the removed member came back"
+        );
+    }
+    assert_eq!(
+        app.store
+            .get_tenant(tenant)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        0
+    );
+    process.stop().await;
+}

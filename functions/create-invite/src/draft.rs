@@ -114,7 +114,13 @@ impl Draft<'_> {
                 {
                     InsertOutcome::Inserted => (invite, emailed),
                     InsertOutcome::PendingSlotTaken => return Ok(None),
-                    InsertOutcome::TenantFull => return Err(CreateError::TooManyOpen(cap)),
+                    // Full, or deleted since it was read: the tenant's record tells which.
+                    InsertOutcome::TenantFull => {
+                        return Err(match store.get_tenant(self.tenant.id).await? {
+                            Some(_) => CreateError::TooManyOpen(cap),
+                            None => CreateError::TenantNotFound,
+                        })
+                    }
                 }
             }
         };

@@ -176,7 +176,15 @@ impl DirectorySync {
                 Some(id)
             }
             Applied::Malformed(malformed) => {
-                tracing::error!(message_id = %id, reason = %malformed.0, "malformed directory event");
+                // The event's own id and type, where they can be read; never its content.
+                let envelope: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                tracing::error!(
+                    message_id = %id,
+                    event_id = envelope["id"].as_str().unwrap_or_default(),
+                    detail_type = envelope["detail-type"].as_str().unwrap_or_default(),
+                    reason = %malformed.0,
+                    "malformed directory event"
+                );
                 match self.dead_letter(body, &malformed.0).await {
                     Ok(()) => None,
                     // Without the DLQ (or if it fails), SQS's redrive takes it there.

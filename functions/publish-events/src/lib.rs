@@ -25,7 +25,7 @@ pub const DEFAULT_SOURCE: &str = "invites.api";
 #[derive(Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    /// The bus (`EVENT_BUS_NAME`: `default` or a bus's name or ARN).
+    /// The bus (`EVENT_BUS_NAME`: `default` or a bus's name).
     pub bus: String,
     pub source: String,
 }

@@ -206,7 +206,8 @@ impl Store {
         let mut condition = String::from(
             "attribute_exists(pk) AND (attribute_not_exists(#cap) OR #members < #cap \
              OR (attribute_not_exists(#members) AND #cap > :zero)) \
-             AND (attribute_not_exists(deactivated) OR deactivated = :false)",
+             AND (attribute_not_exists(deactivated) OR deactivated = :false) \
+             AND (attribute_not_exists(deleted) OR deleted = :false)",
         );
         if path == JoinPath::Link {
             condition.push_str(
@@ -263,9 +264,11 @@ impl Store {
             None => update.condition_expression("attribute_exists(pk)"),
             Some(cap) => update
                 .condition_expression(
-                    "attribute_exists(pk) AND (attribute_not_exists(#open) OR #open < :cap)",
+                    "attribute_exists(pk) AND (attribute_not_exists(#open) OR #open < :cap) \
+                     AND (attribute_not_exists(deleted) OR deleted = :false)",
                 )
-                .expression_attribute_values(":cap", n(cap.min(i64::MAX as u64) as i64)),
+                .expression_attribute_values(":cap", n(cap.min(i64::MAX as u64) as i64))
+                .expression_attribute_values(":false", AttributeValue::Bool(false)),
         };
         let update = update.build().expect("key and expression are set");
         TransactWriteItem::builder().update(update).build()

@@ -1,6 +1,6 @@
 //! Memberships, with the tenant's member count (its seats) following them.
 
-use aws_sdk_dynamodb::types::{Delete, Update};
+use aws_sdk_dynamodb::types::Update;
 
 use super::super::item_sk;
 use super::*;
@@ -10,7 +10,10 @@ use crate::domain::{Membership, TenantId, UserId};
 struct MembershipState {
     live: Option<Item>,
     tombstone_version: Option<u64>,
+    /// The tenant's item exists (it holds the member count, even as a tombstone).
     tenant_known: bool,
+    /// The tenant exists and is not deleted: members may be added.
+    tenant_live: bool,
 }
 
 impl Store {
@@ -32,6 +35,7 @@ impl Store {
             live: None,
             tombstone_version: None,
             tenant_known: false,
+            tenant_live: false,
         };
         for item in found {
             match item_sk(&item) {
@@ -39,7 +43,10 @@ impl Store {
                 Some(sk) if sk == tombstone => {
                     state.tombstone_version = Some(stored_version(&item))
                 }
-                Some(TENANT_SK) => state.tenant_known = true,
+                Some(TENANT_SK) => {
+                    state.tenant_known = true;
+                    state.tenant_live = tenant_from_item(&item)?.is_some();
+                }
                 _ => {}
             }
         }
@@ -78,15 +85,19 @@ impl Store {
             if newest.is_some_and(|stored| stored >= version) {
                 return Ok(SyncOutcome::Stale);
             }
-            if !state.tenant_known {
-                return Ok(SyncOutcome::Blocked("the tenant is not known yet"));
+            if !state.tenant_live {
+                return Ok(SyncOutcome::Blocked(
+                    "the tenant is not known yet, or deleted",
+                ));
             }
             let mut item = membership_to_item(membership, now);
             item.insert(VERSION.into(), version_value(version));
             let member = member_sk(user);
             let items = match &state.live {
-                Some(_) => vec![
-                    self.versioned_put(item, version),
+                // A role change, over exactly the membership read (not one removed meanwhile,
+                // which would come back uncounted).
+                Some(read) => vec![
+                    self.put_as_read(item, read, version),
                     self.not_deleted_since(tenant_pk(tenant), &member, version),
                 ],
                 None => vec![
@@ -126,24 +137,14 @@ impl Store {
                 return Ok(SyncOutcome::Stale);
             }
             let mut items = vec![self.tombstone(tenant_pk(tenant), &member, version)];
-            if let Some(live) = &state.live {
-                // Removed exactly as read.
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(tenant_pk(tenant), member.clone())))
-                    .condition_expression(match live.get(VERSION) {
-                        Some(_) => "#version = :read",
-                        None => "attribute_exists(pk) AND attribute_not_exists(#version)",
-                    })
-                    .expression_attribute_names("#version", VERSION)
-                    .set_expression_attribute_values(live.get(VERSION).map(|read| {
-                        std::collections::HashMap::from([(":read".to_owned(), read.clone())])
-                    }))
-                    .build()
-                    .expect("key is set");
-                items.push(TransactWriteItem::builder().delete(delete).build());
-                if state.tenant_known {
-                    items.push(self.member_count_by(tenant, -1));
+            match &state.live {
+                // Still absent at the write, or a concurrent add would outlive the tombstone.
+                None => items.push(self.absent(key(tenant_pk(tenant), member.clone()))),
+                Some(live) => {
+                    items.push(self.delete_as_read(key(tenant_pk(tenant), member.clone()), live));
+                    if state.tenant_known {
+                        items.push(self.member_count_by(tenant, -1));
+                    }
                 }
             }
             match self.transact(items).await? {

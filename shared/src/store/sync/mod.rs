@@ -62,6 +62,69 @@ impl Store {
         TransactWriteItem::builder().condition_check(check).build()
     }
 
+    /// The item at `key` does not exist (yet).
+    fn absent(&self, key: Item) -> TransactWriteItem {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("key and condition are set");
+        TransactWriteItem::builder().condition_check(check).build()
+    }
+
+    /// The condition "the item is exactly the one read" (its version, or no version).
+    fn as_read(
+        read: &Item,
+    ) -> (
+        &'static str,
+        Option<aws_sdk_dynamodb::types::AttributeValue>,
+    ) {
+        match read.get(VERSION) {
+            Some(version) => (
+                "attribute_exists(pk) AND #version = :read",
+                Some(version.clone()),
+            ),
+            None => (
+                "attribute_exists(pk) AND attribute_not_exists(#version)",
+                None,
+            ),
+        }
+    }
+
+    /// Deletes the item at `key` if it is still exactly `read`.
+    fn delete_as_read(&self, key: Item, read: &Item) -> TransactWriteItem {
+        let (condition, version) = Self::as_read(read);
+        let mut delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition)
+            .expression_attribute_names("#version", VERSION);
+        if let Some(version) = version {
+            delete = delete.expression_attribute_values(":read", version);
+        }
+        TransactWriteItem::builder()
+            .delete(delete.build().expect("key is set"))
+            .build()
+    }
+
+    /// Replaces `read` with `item` at `version`, if it is still exactly `read`.
+    fn put_as_read(&self, mut item: Item, read: &Item, version: u64) -> TransactWriteItem {
+        item.insert(VERSION.into(), version_value(version));
+        let (condition, read_version) = Self::as_read(read);
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .expression_attribute_names("#version", VERSION);
+        if let Some(read_version) = read_version {
+            put = put.expression_attribute_values(":read", read_version);
+        }
+        TransactWriteItem::builder()
+            .put(put.build().expect("table, item and condition are set"))
+            .build()
+    }
+
     /// Runs a versioned transaction: any failed condition means something as new or newer is
     /// stored (the callers put only version conditions in).
     async fn apply_versioned(

@@ -83,6 +83,12 @@ impl Store {
                 Err(cancelled) if cancelled.failed(2) => {
                     return Ok(SyncOutcome::Blocked("the email belongs to another user"))
                 }
+                // Reading again would not change it: say why, and let SQS try later.
+                Err(cancelled) if cancelled.failed(3) => {
+                    return Ok(SyncOutcome::Blocked(
+                        "the old email's record names another user",
+                    ))
+                }
                 // The user changed since it was read: read again.
                 Err(_) => super::super::pause_before_retry(attempt).await?,
             }
@@ -99,26 +105,30 @@ impl Store {
         for attempt in 1.. {
             let current = self.read_user_item(user).await?;
             let mut items = vec![self.tombstone(user_pk(user), USER_SK, version)];
-            if let Some(item) = &current {
-                if stored_version(item) >= version {
-                    return Ok(SyncOutcome::Stale);
-                }
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(user_pk(user), USER_SK)))
-                    .condition_expression(OLDER)
-                    .expression_attribute_names("#version", VERSION)
-                    .expression_attribute_values(":v", version_value(version))
-                    .build()
-                    .expect("key is set");
-                items.push(TransactWriteItem::builder().delete(delete).build());
-                if let Some(aws_sdk_dynamodb::types::AttributeValue::S(email)) = item.get("email") {
-                    items.push(self.release_email_slot(email, user));
+            match &current {
+                // Still absent at the write, or a concurrent create would outlive the tombstone.
+                None => items.push(self.absent(key(user_pk(user), USER_SK))),
+                Some(item) => {
+                    if stored_version(item) >= version {
+                        return Ok(SyncOutcome::Stale);
+                    }
+                    // Deleted exactly as read, so that the email slot freed is its email's.
+                    items.push(self.delete_as_read(key(user_pk(user), USER_SK), item));
+                    if let Some(aws_sdk_dynamodb::types::AttributeValue::S(email)) =
+                        item.get("email")
+                    {
+                        items.push(self.release_email_slot(email, user));
+                    }
                 }
             }
             match self.transact(items).await? {
                 Ok(()) => return Ok(SyncOutcome::Applied),
                 Err(cancelled) if cancelled.failed(0) => return Ok(SyncOutcome::Stale),
+                Err(cancelled) if cancelled.failed(2) => {
+                    return Ok(SyncOutcome::Blocked(
+                        "the email's record names another user",
+                    ))
+                }
                 Err(_) => super::super::pause_before_retry(attempt).await?,
             }
         }
