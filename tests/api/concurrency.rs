@@ -111,6 +111,11 @@ async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
     let mut endings = std::collections::BTreeMap::new();
     let mut overlapping = 0;
     let mut rounds = 0;
+    // The quickest accept and delete seen here (an accept makes one more round trip than a
+    // delete): a head start is a fraction of the other request's quickest time, so that the
+    // later one always starts while the first is in flight, whatever this machine's speed.
+    let mut accept_takes = std::time::Duration::from_millis(5);
+    let mut delete_takes = std::time::Duration::from_millis(3);
     // Until each ending has been seen twice: the head start alternates sides and grows.
     while endings.len() < 2 || endings.values().any(|seen| *seen < 2) {
         assert!(
@@ -123,11 +128,11 @@ async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
         let invite = app.invite(&admin, invitee.email.as_str(), "USER").await;
         let id = invite["id"].as_str().unwrap().to_owned();
         let invitee = app.actor(invitee, admin.tenant);
-        let head_start = std::time::Duration::from_micros(500 * (round as u64 % 8));
+        let step = (round % 8) as u32;
         let (accept_waits, delete_waits) = if round % 2 == 0 {
-            (std::time::Duration::ZERO, head_start)
+            (std::time::Duration::ZERO, accept_takes * step / 10)
         } else {
-            (head_start, std::time::Duration::ZERO)
+            (delete_takes * step / 10, std::time::Duration::ZERO)
         };
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
         let accepting = tokio::spawn({
@@ -158,6 +163,13 @@ async fn accept_racing_delete_ends_in_one_of_two_consistent_states() {
         });
         let (accepted, accept_span) = accepting.await.unwrap();
         let (deleted, delete_span) = deleting.await.unwrap();
+        let (took, delete_took) = (accept_span.1 - accept_span.0, delete_span.1 - delete_span.0);
+        if round == 0 {
+            (accept_takes, delete_takes) = (took, delete_took);
+        } else {
+            accept_takes = accept_takes.min(took);
+            delete_takes = delete_takes.min(delete_took);
+        }
         if accept_span.0 < delete_span.1 && delete_span.0 < accept_span.1 {
             overlapping += 1;
         }
