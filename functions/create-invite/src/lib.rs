@@ -241,7 +241,7 @@ impl CreateInvite {
             attempt += 1;
             let now = self.common.clock.now();
             let context = store
-                .load_create_context(input.tenant_id, caller.user_id, &input.email)
+                .load_create_context(input.tenant_id, caller.user_id, &input.email, &input.groups)
                 .await?;
             let role = require_manager(context.caller_role)?;
             if !role.can_grant(input.role) {
@@ -254,8 +254,7 @@ impl CreateInvite {
             if !tenant.settings.can_invite {
                 return Err(CreateError::InvitesDisabled);
             }
-            let existing_groups = store.existing_groups(tenant.id, &input.groups).await?;
-            let unknown = unknown_groups(&input.groups, &existing_groups);
+            let unknown = unknown_groups(&input.groups, &context.existing_groups);
             if !unknown.is_empty() {
                 return Err(Invalid(unknown).into());
             }
@@ -277,7 +276,9 @@ impl CreateInvite {
             };
             let done = match context.invitee_user_id {
                 Some(user) if tenant.has_external_idp() => {
-                    draft.add_directly(user, pending, &existing_groups).await?
+                    draft
+                        .add_directly(user, pending, &context.existing_groups)
+                        .await?
                 }
                 _ => draft.store_pending(context.pending_slot, pending).await?,
             };

@@ -133,8 +133,9 @@ impl Function for UpdateInvite {
         loop {
             attempt += 1;
             let now = self.common.clock.now();
+            let asked = input.groups.clone().unwrap_or_default();
             let managed = store
-                .load_managed_invite(tenant, caller.user_id, invite_id)
+                .load_managed_invite(tenant, caller.user_id, invite_id, &asked)
                 .await?;
             let role = require_manager(managed.caller_role)?;
             let invite = managed
@@ -158,10 +159,7 @@ impl Function for UpdateInvite {
                 .and_then(|at| expiry_issue(at, now, longest))
                 .into_iter()
                 .collect();
-            if let Some(groups) = &input.groups {
-                let existing = store.existing_groups(tenant, groups).await?;
-                issues.extend(unknown_groups(groups, &existing));
-            }
+            issues.extend(unknown_groups(&asked, &managed.existing_groups));
             if !issues.is_empty() {
                 return Err(Invalid(issues).into());
             }

@@ -2,7 +2,6 @@
 
 use super::items::*;
 use super::keys::*;
-use super::sdk::classify;
 use super::{Store, StoreError};
 use crate::domain::{ApiKey, User};
 
@@ -12,16 +11,10 @@ impl Store {
         &self,
         sha256_hex: &str,
     ) -> Result<Option<(ApiKey, Option<User>)>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(api_key_pk(sha256_hex), API_KEY_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(item) = output.item else {
+        let item = self
+            .get_consistent(key(api_key_pk(sha256_hex), API_KEY_SK))
+            .await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let api_key = api_key_from_item(&item)?;
@@ -30,15 +23,7 @@ impl Store {
     }
 
     pub async fn get_user(&self, user: crate::domain::UserId) -> Result<Option<User>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), USER_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(user_from_item).transpose()
+        let item = self.get_consistent(key(user_pk(user), USER_SK)).await?;
+        item.as_ref().map(user_from_item).transpose()
     }
 }

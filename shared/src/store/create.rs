@@ -20,6 +20,8 @@ pub struct CreateContext {
     pub caller_role: Option<Role>,
     pub invitee_user_id: Option<UserId>,
     pub pending_slot: Option<InviteId>,
+    /// Those of the groups asked for that exist in the tenant.
+    pub existing_groups: Vec<GroupId>,
 }
 
 /// The invitee's standing in the tenant, read in one round trip.
@@ -77,27 +79,35 @@ pub enum DirectAddOutcome {
 }
 
 impl Store {
-    /// Tenant, caller's role, invitee's user id and pending slot, in one round trip.
+    /// Tenant, caller's role, invitee's user id, pending slot and which of `groups` exist in
+    /// the tenant, in one round trip.
     pub async fn load_create_context(
         &self,
         tenant: TenantId,
         caller: UserId,
         invitee: &EmailAddress,
+        groups: &GroupIds,
     ) -> Result<CreateContext, StoreError> {
-        let found = self
-            .batch_get(vec![
-                key(tenant_pk(tenant), TENANT_SK),
-                key(tenant_pk(tenant), member_sk(caller)),
-                key(user_email_pk(invitee), USER_EMAIL_SK),
-                key(tenant_pk(tenant), pending_slot_sk(invitee)),
-            ])
-            .await?;
+        let mut keys = vec![
+            key(tenant_pk(tenant), TENANT_SK),
+            key(tenant_pk(tenant), member_sk(caller)),
+            key(user_email_pk(invitee), USER_EMAIL_SK),
+            key(tenant_pk(tenant), pending_slot_sk(invitee)),
+        ];
+        keys.extend(
+            groups
+                .iter()
+                .map(|group| key(tenant_pk(tenant), group_sk(group))),
+        );
+        let found = self.batch_get(keys).await?;
         let mut context = CreateContext {
             tenant: None,
             caller_role: None,
             invitee_user_id: None,
             pending_slot: None,
+            existing_groups: Vec::new(),
         };
+        let mut found_groups = Vec::new();
         let member_key = member_sk(caller);
         let pending_slot_key = pending_slot_sk(invitee);
         for item in &found {
@@ -112,9 +122,16 @@ impl Store {
                 Some(sk) if sk == pending_slot_key => {
                     context.pending_slot = Some(invite_id_from_pending_slot(item)?)
                 }
+                Some(sk) if sk.starts_with(GROUP_SK_PREFIX) => {
+                    found_groups.push(group_id_from_item(item)?)
+                }
                 _ => {}
             }
         }
+        context.existing_groups = groups
+            .iter()
+            .filter(|id| found_groups.contains(id))
+            .collect();
         Ok(context)
     }
 

@@ -2,7 +2,7 @@
 //! the tests write them here. Behind the `dev-tools` feature, so no Lambda function can write
 //! them. A membership written here counts against the tenant's seats like one made by accept.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
 use super::items::*;
 use super::keys::*;
@@ -42,7 +42,7 @@ impl Store {
                 TransactWriteItem::builder()
                     .put(self.put(item.clone(), "attribute_not_exists(pk)"))
                     .build(),
-                self.member_count_change(membership.tenant_id, 1),
+                self.member_count_by(membership.tenant_id, 1),
             ])
             .await?;
         if created.is_err() {
@@ -56,19 +56,6 @@ impl Store {
                 .map_err(classify)?;
         }
         Ok(())
-    }
-
-    fn member_count_change(&self, tenant: TenantId, by: i64) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #members :by")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#members", MEMBER_COUNT)
-            .expression_attribute_values(":by", n(by))
-            .build()
-            .expect("key and expression are set");
-        TransactWriteItem::builder().update(update).build()
     }
 
     /// Removes a tenant's record (its invites and memberships stay, as when the platform
@@ -98,7 +85,7 @@ impl Store {
             .expect("key is set");
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
-            self.member_count_change(tenant, -1),
+            self.member_count_by(tenant, -1),
         ];
         if self.transact(items).await?.is_err() {
             // Not a member, or the tenant item is gone: nothing to count.
@@ -194,17 +181,10 @@ impl Store {
 
     /// The tenant's invite counters, as stored.
     pub async fn invite_counts(&self, tenant: TenantId) -> Result<InviteCounts, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output
-            .item
+        let item = self
+            .get_consistent(key(tenant_pk(tenant), TENANT_SK))
+            .await?;
+        Ok(item
             .map(|item| counts_from_tenant_item(&item))
             .unwrap_or_default())
     }

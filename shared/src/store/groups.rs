@@ -1,4 +1,4 @@
-//! Groups of a tenant, as invites name them.
+//! Groups of a tenant, as invites name them: the dev tool's and the tests' own lookup.
 
 use super::items::*;
 use super::keys::*;
@@ -6,7 +6,8 @@ use super::{Store, StoreError};
 use crate::domain::{GroupId, GroupIds, TenantId};
 
 impl Store {
-    /// Those of `groups` that exist in `tenant`, in the order given. A group of another tenant
+    /// Those of `groups` that exist in `tenant`, in the order given (the functions read this
+    /// in their context batch; the dev tool and tests ask alone). A group of another tenant
     /// is not found here: group keys live under their tenant's partition.
     pub async fn existing_groups(
         &self,

@@ -95,8 +95,11 @@ pub fn tombstone_sk(sk: &str) -> String {
     format!("{TOMBSTONE}{sk}")
 }
 
+/// What every group's sort key starts with.
+pub const GROUP_SK_PREFIX: &str = "GROUP#";
+
 pub fn group_sk(group: GroupId) -> String {
-    format!("GROUP#{group}")
+    format!("{GROUP_SK_PREFIX}{group}")
 }
 
 pub fn group_member_sk(group: GroupId, user: UserId) -> String {

@@ -13,6 +13,7 @@ mod create;
 mod delete;
 #[cfg(feature = "dev-tools")]
 mod directory;
+#[cfg(feature = "dev-tools")]
 mod groups;
 mod items;
 pub mod keys;
@@ -110,34 +111,13 @@ impl Store {
     }
 
     pub async fn get_invite(&self, id: InviteId) -> Result<Option<Invite>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(invite_pk(id), INVITE_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(invite_from_item).transpose()
+        let item = self.get_consistent(key(invite_pk(id), INVITE_SK)).await?;
+        item.as_ref().map(invite_from_item).transpose()
     }
 
     pub async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output
-            .item
-            .as_ref()
-            .map(tenant_from_item)
-            .transpose()?
-            .flatten())
+        let item = self.get_consistent(key(tenant_pk(id), TENANT_SK)).await?;
+        Ok(item.as_ref().map(tenant_from_item).transpose()?.flatten())
     }
 
     #[cfg(feature = "dev-tools")]
@@ -146,16 +126,10 @@ impl Store {
         tenant: TenantId,
         user: UserId,
     ) -> Result<Option<Membership>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), member_sk(user))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(membership_from_item).transpose()
+        let item = self
+            .get_consistent(key(tenant_pk(tenant), member_sk(user)))
+            .await?;
+        item.as_ref().map(membership_from_item).transpose()
     }
 
     #[cfg(feature = "dev-tools")]
@@ -163,20 +137,10 @@ impl Store {
         &self,
         email: &EmailAddress,
     ) -> Result<Option<UserId>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_email_pk(email), USER_EMAIL_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output
-            .item
-            .as_ref()
-            .map(user_id_from_email_slot)
-            .transpose()
+        let item = self
+            .get_consistent(key(user_email_pk(email), USER_EMAIL_SK))
+            .await?;
+        item.as_ref().map(user_id_from_email_slot).transpose()
     }
 }
 

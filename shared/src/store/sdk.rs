@@ -64,6 +64,34 @@ impl Cancelled {
 }
 
 impl Store {
+    /// One item by key, read consistently.
+    pub(super) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
+    }
+
+    /// Adds `by` to the tenant's member count; fails if the tenant item is gone.
+    pub(super) fn member_count_by(&self, tenant: TenantId, by: i64) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #members :by")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#members", MEMBER_COUNT)
+            .expression_attribute_values(":by", n(by))
+            .build()
+            .expect("key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
     /// Consistent reads of up to 100 keys; unprocessed keys are asked for again.
     pub(super) async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();

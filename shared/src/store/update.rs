@@ -6,7 +6,9 @@ use super::items::*;
 use super::keys::*;
 use super::sdk::unless_condition_failed;
 use super::{item_sk, Store, StoreError};
-use crate::domain::{GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp, UserId};
+use crate::domain::{
+    GroupId, GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp, UserId,
+};
 
 /// What an admin's change to an invite is decided on, read in one round trip.
 #[derive(Debug, Default)]
@@ -14,6 +16,8 @@ pub struct ManagedInvite {
     pub tenant: Option<Tenant>,
     pub caller_role: Option<Role>,
     pub invite: Option<Invite>,
+    /// Those of the groups asked about that exist in the tenant.
+    pub existing_groups: Vec<GroupId>,
 }
 
 /// The fields an update sets; `None` leaves a field as it is.
@@ -24,29 +28,43 @@ pub struct InviteChanges {
 }
 
 impl Store {
-    /// The tenant, the caller's role in it and the invite `id`, in one round trip.
+    /// The tenant, the caller's role in it, the invite `id` and which of `groups` exist in
+    /// the tenant, in one round trip.
     pub async fn load_managed_invite(
         &self,
         tenant: TenantId,
         caller: UserId,
         id: InviteId,
+        groups: &GroupIds,
     ) -> Result<ManagedInvite, StoreError> {
-        let found = self
-            .batch_get(vec![
-                key(tenant_pk(tenant), TENANT_SK),
-                key(tenant_pk(tenant), member_sk(caller)),
-                key(invite_pk(id), INVITE_SK),
-            ])
-            .await?;
+        let member = member_sk(caller);
+        let mut keys = vec![
+            key(tenant_pk(tenant), TENANT_SK),
+            key(tenant_pk(tenant), member.clone()),
+            key(invite_pk(id), INVITE_SK),
+        ];
+        keys.extend(
+            groups
+                .iter()
+                .map(|group| key(tenant_pk(tenant), group_sk(group))),
+        );
         let mut managed = ManagedInvite::default();
-        for item in &found {
+        let mut found_groups = Vec::new();
+        for item in &self.batch_get(keys).await? {
             match item_sk(item) {
                 Some(INVITE_SK) => managed.invite = Some(invite_from_item(item)?),
                 Some(TENANT_SK) => managed.tenant = tenant_from_item(item)?,
-                Some(_) => managed.caller_role = Some(membership_from_item(item)?.role),
+                Some(sk) if sk == member => {
+                    managed.caller_role = Some(membership_from_item(item)?.role)
+                }
+                Some(_) => found_groups.push(group_id_from_item(item)?),
                 None => {}
             }
         }
+        managed.existing_groups = groups
+            .iter()
+            .filter(|id| found_groups.contains(id))
+            .collect();
         Ok(managed)
     }
 

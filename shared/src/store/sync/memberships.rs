@@ -1,7 +1,5 @@
 //! Memberships, with the tenant's member count (its seats) following them.
 
-use aws_sdk_dynamodb::types::Update;
-
 use super::super::item_sk;
 use super::*;
 use crate::domain::{Membership, TenantId, UserId};
@@ -14,6 +12,18 @@ struct MembershipState {
     tenant_known: bool,
     /// The tenant exists and is not deleted: members may be added.
     tenant_live: bool,
+}
+
+impl MembershipState {
+    /// The membership or its tombstone is as new as `version`, or newer.
+    fn has_newer_than(&self, version: u64) -> bool {
+        let newest = self
+            .live
+            .as_ref()
+            .map(stored_version)
+            .max(self.tombstone_version);
+        newest.is_some_and(|stored| stored >= version)
+    }
 }
 
 impl Store {
@@ -53,19 +63,6 @@ impl Store {
         Ok(state)
     }
 
-    fn member_count_by(&self, tenant: TenantId, by: i64) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #members :by")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#members", MEMBER_COUNT)
-            .expression_attribute_values(":by", n(by))
-            .build()
-            .expect("key and expression are set");
-        TransactWriteItem::builder().update(update).build()
-    }
-
     /// `MembershipUpserted`: a new member takes a seat (the platform decides; no cap here), a
     /// known one changes role.
     pub async fn sync_membership(
@@ -77,12 +74,7 @@ impl Store {
         let (tenant, user) = (membership.tenant_id, membership.user_id);
         for attempt in 1.. {
             let state = self.read_membership_state(tenant, user).await?;
-            let newest = state
-                .live
-                .as_ref()
-                .map(stored_version)
-                .max(state.tombstone_version);
-            if newest.is_some_and(|stored| stored >= version) {
+            if state.has_newer_than(version) {
                 return Ok(SyncOutcome::Stale);
             }
             if !state.tenant_live {
@@ -128,12 +120,7 @@ impl Store {
         let member = member_sk(user);
         for attempt in 1.. {
             let state = self.read_membership_state(tenant, user).await?;
-            let newest = state
-                .live
-                .as_ref()
-                .map(stored_version)
-                .max(state.tombstone_version);
-            if newest.is_some_and(|stored| stored >= version) {
+            if state.has_newer_than(version) {
                 return Ok(SyncOutcome::Stale);
             }
             let mut items = vec![self.tombstone(tenant_pk(tenant), &member, version)];

@@ -3,24 +3,10 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
-use super::super::sdk::classify;
 use super::*;
 use crate::domain::{User, UserId};
 
 impl Store {
-    async fn read_user_item(&self, user: UserId) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), USER_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output.item)
-    }
-
     /// The user's email slot removed, unless it already names someone else.
     fn release_email_slot(&self, email: &str, user: UserId) -> TransactWriteItem {
         let delete = Delete::builder()
@@ -36,7 +22,7 @@ impl Store {
     /// `UserUpserted`.
     pub async fn sync_user(&self, user: &User, version: u64) -> Result<SyncOutcome, StoreError> {
         for attempt in 1.. {
-            let current = self.read_user_item(user.id).await?;
+            let current = self.get_consistent(key(user_pk(user.id), USER_SK)).await?;
             if current
                 .as_ref()
                 .is_some_and(|item| stored_version(item) >= version)
@@ -103,7 +89,7 @@ impl Store {
         version: u64,
     ) -> Result<SyncOutcome, StoreError> {
         for attempt in 1.. {
-            let current = self.read_user_item(user).await?;
+            let current = self.get_consistent(key(user_pk(user), USER_SK)).await?;
             let mut items = vec![self.tombstone(user_pk(user), USER_SK, version)];
             match &current {
                 // Still absent at the write, or a concurrent create would outlive the tombstone.
