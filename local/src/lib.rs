@@ -12,6 +12,7 @@ pub mod directory_cli;
 pub mod docs;
 pub mod events;
 pub mod import;
+pub mod lifecycle;
 pub mod platform;
 pub mod server;
 pub mod stream;

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use invites_local::app::{Clients, LocalApp};
@@ -264,12 +265,27 @@ async fn serve(addr: SocketAddr) -> Result<(), Error> {
             false,
         )
         .await?;
-        tokio::spawn(platform::publish_stream(stream, publisher));
+        let retirer = retire_invites::RetireInvites::from_env().await?;
+        let ttl = invites_local::lifecycle::TtlEmulator::new(clients.dynamodb.clone(), &table);
+        tokio::spawn(platform::consume_stream(
+            stream,
+            publisher,
+            retirer,
+            ttl,
+            Duration::from_secs(30),
+        ));
         eprintln!(
-            "publish-events reads the table's stream to the bus {}",
+            "publish-events reads the table's stream to the bus {}; retire-invites counts TTL's removals",
             std::env::var("EVENT_BUS_NAME")?
         );
     }
+    // EventBridge Scheduler's part: the expiry sweep, every EXPIRY_SWEEP_SECONDS (5).
+    let every: u64 = Env::process().number("EXPIRY_SWEEP_SECONDS", 5)?;
+    let sweeper = expire_invites::ExpireInvites::from_env().await?;
+    tokio::spawn(invites_local::lifecycle::expire_loop(
+        sweeper,
+        Duration::from_secs(every.max(1)),
+    ));
     tracing::info!(%bound, "Invites API listening");
     eprintln!("Invites API listening on http://{bound}");
     tokio::select! {

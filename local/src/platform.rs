@@ -196,36 +196,72 @@ async fn poll_once(
     Ok(messages.len())
 }
 
-/// Lambda's stream event source for `publish-events`, until the task is dropped: what the
-/// table's stream holds from now on, in order, published to the bus. A batch whose events were
-/// not all taken is offered again, as Lambda retries from the failed record.
-pub async fn publish_stream(
+/// A handler of stream batches that answers with `batchItemFailures`.
+type BatchAnswer<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send + 'a>>;
+
+/// Offers `pending` to a handler; keeps what it must be offered again (from the failed record
+/// on, as Lambda retries).
+async fn offer<'a>(
+    pending: Vec<Value>,
+    handle: impl FnOnce(Value) -> BatchAnswer<'a>,
+) -> Vec<Value> {
+    if pending.is_empty() {
+        return pending;
+    }
+    let answer = handle(json!({ "Records": pending.clone() })).await;
+    match answer["batchItemFailures"][0]["itemIdentifier"].as_str() {
+        None => Vec::new(),
+        Some(sequence) => pending
+            .into_iter()
+            .skip_while(|record| record["dynamodb"]["SequenceNumber"].as_str() != Some(sequence))
+            .collect(),
+    }
+}
+
+/// Lambda's stream event sources of the template, until the task is dropped: what the table's
+/// stream holds from now on, in order, to `publish-events` (to the bus) and the TTL removals of
+/// invites to `retire-invites`; and DynamoDB's TTL, which DynamoDB Local lacks, every `ttl_every`.
+pub async fn consume_stream(
     mut stream: crate::stream::StreamReader,
     publisher: publish_events::PublishEvents,
+    retirer: retire_invites::RetireInvites,
+    ttl: crate::lifecycle::TtlEmulator,
+    ttl_every: Duration,
 ) {
-    let mut pending: Vec<Value> = Vec::new();
+    let (publisher, retirer) = (&publisher, &retirer);
+    let (mut to_publish, mut to_retire) = (Vec::new(), Vec::new());
+    let mut last_ttl_sweep: Option<std::time::Instant> = None;
     loop {
+        if last_ttl_sweep.is_none_or(|at| at.elapsed() >= ttl_every) {
+            last_ttl_sweep = Some(std::time::Instant::now());
+            if let Err(error) = ttl.sweep(chrono::Utc::now().timestamp()).await {
+                tracing::warn!(error = %invites_shared::http::error_chain(error.as_ref()), "TTL sweep failed")
+            }
+        }
         match stream.read().await {
-            Ok(records) => pending.extend(records),
+            Ok(mut records) => {
+                ttl.tag(&mut records);
+                // As the template's filter: only TTL's removals of invites reach retire-invites.
+                to_retire.extend(
+                    records
+                        .iter()
+                        .filter(|r| retire_invites::is_ttl_removal(r))
+                        .cloned(),
+                );
+                to_publish.extend(records);
+            }
             Err(error) => {
                 tracing::warn!(error = %invites_shared::http::error_chain(error.as_ref()), "stream read failed")
             }
         }
-        if !pending.is_empty() {
-            let answer = publisher.handle(&json!({ "Records": pending })).await;
-            let failed = answer["batchItemFailures"][0]["itemIdentifier"]
-                .as_str()
-                .map(str::to_owned);
-            pending = match failed {
-                None => Vec::new(),
-                Some(sequence) => pending
-                    .into_iter()
-                    .skip_while(|record| {
-                        record["dynamodb"]["SequenceNumber"].as_str() != Some(sequence.as_str())
-                    })
-                    .collect(),
-            };
-        }
+        to_publish = offer(to_publish, |batch| {
+            Box::pin(async move { publisher.handle(&batch).await })
+        })
+        .await;
+        to_retire = offer(to_retire, |batch| {
+            Box::pin(async move { retirer.handle(&batch).await })
+        })
+        .await;
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

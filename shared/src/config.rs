@@ -92,6 +92,25 @@ impl FunctionSettings for CommonSettings {
     }
 }
 
+/// The settings of a function that authenticates nobody and reads only the common ones (the
+/// table): the schedule and stream consumers.
+#[derive(Clone)]
+pub struct TableSettings(pub CommonSettings);
+
+impl FunctionSettings for TableSettings {
+    fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
+        CommonSettings::read_unauthenticated(env).map(Self)
+    }
+
+    fn common(&self) -> &CommonSettings {
+        &self.0
+    }
+
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.0
+    }
+}
+
 /// Reads `S` from the process environment, loads the SDK configuration it asks for, and reads
 /// the HS256 secrets it names from Secrets Manager: at cold start, so that the key is never in
 /// the function's configuration (readable by anyone allowed `lambda:GetFunctionConfiguration`).
@@ -137,6 +156,8 @@ pub struct CommonSettings {
     pub table_name: String,
     /// Bodies larger than this are refused with 413 before parsing.
     pub max_body_bytes: usize,
+    /// Days an accepted or expired invite is kept (`INVITE_RETENTION_DAYS`).
+    pub invite_retention_days: u32,
     pub auth: AuthConfig,
     pub aws: AwsClientConfig,
 }
@@ -159,10 +180,25 @@ impl CommonSettings {
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             max_body_bytes: env.number("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
+            invite_retention_days: retention_days(env)?,
             auth: AuthConfig::refusing_all(),
             aws: AwsClientConfig::default(),
         })
     }
+}
+
+fn retention_days<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<u32, ConfigError> {
+    let days = env.number(
+        "INVITE_RETENTION_DAYS",
+        crate::store::DEFAULT_RETENTION_DAYS,
+    )?;
+    if !(1..=3650).contains(&days) {
+        return Err(ConfigError::Invalid {
+            name: "INVITE_RETENTION_DAYS",
+            reason: "must be between 1 and 3650".into(),
+        });
+    }
+    Ok(days)
 }
 
 /// How tokens are verified. The algorithm is pinned here, never taken from a token.

@@ -39,7 +39,8 @@ impl Common {
         clock: Clock,
     ) -> Result<Self, StartupError> {
         Ok(Self {
-            store: Store::new(dynamodb, settings.table_name.clone()),
+            store: Store::new(dynamodb, settings.table_name.clone())
+                .with_retention_days(settings.invite_retention_days),
             verifier: TokenVerifier::new(&settings.auth)?,
             clock,
             max_body_bytes: settings.max_body_bytes,

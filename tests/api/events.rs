@@ -136,6 +136,21 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
         .unwrap()
         .is_some());
 
+    // The expiry sweep's schedule event (EventBridge Scheduler's shape).
+    let mut process = FunctionProcess::start(&function_binary("expire-invites"), &env, None)
+        .await
+        .unwrap();
+    let outcome = process
+        .invoke(read_json("expire-invites.json"))
+        .await
+        .unwrap();
+    process.stop().await;
+    let Outcome::Response(swept) = outcome else {
+        panic!("expire-invites.json: the function reported an error: {outcome:?}");
+    };
+    assert_eq!(swept["more"], false, "{swept}");
+    listed_names.push("expire-invites.json");
+
     // Every event file is covered.
     let mut on_disk: Vec<String> = std::fs::read_dir(repo().join("events"))
         .unwrap()

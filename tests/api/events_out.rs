@@ -14,7 +14,7 @@ use crate::events::function_binary;
 use crate::helpers::*;
 
 /// A queue receiving what the rule sends for source `invites.api` on the default bus.
-async fn bus_queue(clients: &platform::Clients) -> String {
+pub async fn bus_queue(clients: &platform::Clients) -> String {
     let name = format!("invite-events-{}", uuid::Uuid::new_v4().simple());
     let url = clients
         .sqs
@@ -50,7 +50,7 @@ async fn bus_queue(clients: &platform::Clients) -> String {
     url
 }
 
-async fn drain(clients: &platform::Clients, url: &str) -> Vec<Value> {
+pub async fn drain(clients: &platform::Clients, url: &str) -> Vec<Value> {
     let mut events = Vec::new();
     loop {
         let received = clients

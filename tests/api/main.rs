@@ -21,6 +21,7 @@ mod groups;
 mod invite_link;
 mod isolation;
 mod jwks;
+mod lifecycle;
 mod list;
 mod load;
 mod platform_chain;

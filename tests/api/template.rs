@@ -28,8 +28,11 @@ fn the_template_routes_are_exactly_the_served_routes() {
             .as_mapping()
             .unwrap()
             .values()
-            // directory-sync is fed by its queue, publish-events by the table's stream.
-            .filter(|event| event["Type"] != "SQS" && event["Type"] != "DynamoDB")
+            // directory-sync is fed by its queue, publish-events and retire-invites by the
+            // table's stream, expire-invites by a schedule.
+            .filter(|event| {
+                !["SQS", "DynamoDB", "ScheduleV2"].contains(&event["Type"].as_str().unwrap())
+            })
         {
             assert_eq!(event["Type"], "HttpApi");
             let properties = &event["Properties"];
@@ -75,6 +78,7 @@ fn the_template_table_has_every_index_the_store_queries() {
         keys::INDEX_BY_UPDATED,
         keys::INDEX_BY_EXPIRES,
         keys::INDEX_BY_ACCEPTED,
+        keys::INDEX_EXPIRING,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -103,6 +107,8 @@ fn read_settings(
         "preview-invite" => preview_invite::Settings::read(&env).map(drop),
         "directory-sync" => directory_sync::Settings::read(&env).map(drop),
         "publish-events" => publish_events::Settings::read(&env).map(drop),
+        "expire-invites" => expire_invites::Settings::read(&env).map(drop),
+        "retire-invites" => retire_invites::Settings::read(&env).map(drop),
         "not-found" => Ok(()),
         other => panic!("no settings reader for {other}"),
     }
@@ -112,7 +118,10 @@ fn read_settings(
 fn plausible(name: &str) -> String {
     match name {
         "INVITE_LINK_BASE_URL" => "https://app.example.com/invites".to_owned(),
-        "INVITE_LIFETIME_HOURS" | "MAX_BODY_BYTES" | "JWT_LEEWAY_SECONDS" => "1".to_owned(),
+        "INVITE_LIFETIME_HOURS"
+        | "MAX_BODY_BYTES"
+        | "JWT_LEEWAY_SECONDS"
+        | "INVITE_RETENTION_DAYS" => "1".to_owned(),
         "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" | "PREVIEWS_PER_MINUTE" => {
             "1".to_owned()
         }
@@ -172,7 +181,7 @@ fn each_function_gets_only_the_variables_it_reads_and_all_it_requires() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 9);
+    assert_eq!(checked, 11);
 }
 
 #[test]

@@ -107,6 +107,16 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
             if string(old, "accepted_at").is_none() && string(new, "accepted_at").is_some() {
                 return vec![accepted(new, event_id)];
             }
+            // The expiry sweep's mark: the only write that sets `change = expired`.
+            if string(new, "change") == Some("expired") && string(old, "change") != Some("expired")
+            {
+                let mut detail = base(new, format!("{event_id}:expired"));
+                detail.insert("at".into(), json!(string(new, "expires_at")));
+                return vec![InviteEvent {
+                    detail_type: "InviteExpired",
+                    detail: Value::Object(detail),
+                }];
+            }
             if string(old, "updated_at") == string(new, "updated_at") {
                 return Vec::new();
             }
@@ -128,6 +138,11 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
                 "at".into(),
                 json!(record["dynamodb"]["ApproximateCreationDateTime"]),
             );
+            // DynamoDB's TTL removing an invite past its retention, or a caller's delete.
+            let by_ttl = record["userIdentity"]["type"] == "Service"
+                && record["userIdentity"]["principalId"] == "dynamodb.amazonaws.com";
+            let reason = if by_ttl { "retention" } else { "deleted" };
+            detail.insert("reason".into(), json!(reason));
             vec![InviteEvent {
                 detail_type: "InviteDeleted",
                 detail: Value::Object(detail),
@@ -185,6 +200,22 @@ mod tests {
         let remove =
             json!({ "eventID": "e5", "eventName": "REMOVE", "dynamodb": { "OldImage": pending } });
         assert_eq!(events_of(&remove)[0].detail_type, "InviteDeleted");
+        assert_eq!(events_of(&remove)[0].detail["reason"], "deleted");
+        let by_ttl = json!({ "eventID": "e7", "eventName": "REMOVE", "dynamodb": { "OldImage": pending },
+            "userIdentity": { "type": "Service", "principalId": "dynamodb.amazonaws.com" } });
+        assert_eq!(events_of(&by_ttl)[0].detail["reason"], "retention");
+        // The sweep's mark is the expiry; the same mark seen again is not.
+        let expired = image(&[
+            ("id", "i"),
+            ("tenant_id", "t"),
+            ("updated_at", "1"),
+            ("change", "expired"),
+        ]);
+        let record = json!({ "eventID": "e8", "eventName": "MODIFY", "dynamodb": { "OldImage": pending, "NewImage": expired } });
+        assert_eq!(events_of(&record)[0].detail_type, "InviteExpired");
+        assert_eq!(events_of(&record)[0].detail["event_id"], "e8:expired");
+        let record = json!({ "eventID": "e9", "eventName": "MODIFY", "dynamodb": { "OldImage": expired, "NewImage": expired } });
+        assert!(events_of(&record).is_empty());
         // Other items (tenants, slots, memberships) publish nothing.
         let tenant = json!({ "eventID": "e6", "eventName": "INSERT", "dynamodb": { "NewImage": { "entity": { "S": "tenant" } } } });
         assert!(events_of(&tenant).is_empty());

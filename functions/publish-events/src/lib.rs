@@ -5,7 +5,8 @@
 //! what it means, the same on every retry).
 //!
 //! Events: `InviteCreated`, `InviteRefreshed`, `InviteUpdated`, `InviteAccepted` (with the
-//! membership made), `InviteDeleted`; see docs/events.md.
+//! membership made), `InviteExpired` (from the expiry sweep's mark), `InviteDeleted` (by a
+//! caller or, `reason: retention`, by DynamoDB's TTL); see docs/events.md.
 
 pub mod derive;
 

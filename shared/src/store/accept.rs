@@ -47,15 +47,21 @@ impl Store {
         let now = joining.now;
         let mut set = String::from(
             "SET accepted_at = :now, accepted_by_user_id = :user, updated_at = :now, \
-             #updated_sk = :updated_sk, #accepted_pk = :accepted_pk, #accepted_sk = :accepted_sk",
+             #updated_sk = :updated_sk, #accepted_pk = :accepted_pk, #accepted_sk = :accepted_sk, \
+             #ttl = :ttl",
         );
         if !skipped.is_empty() {
             set.push_str(", skipped_groups = :skipped");
         }
+        // Accepted, it leaves the expiry sweep's index.
+        set.push_str(" REMOVE #expiry_shard");
         let mut accept = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
-            .update_expression(set);
+            .update_expression(set)
+            .expression_attribute_names("#expiry_shard", EXPIRY_SHARD)
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":ttl", self.retention_ttl(now));
         if !skipped.is_empty() {
             accept = accept.expression_attribute_values(":skipped", group_list(skipped));
         }

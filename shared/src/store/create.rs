@@ -172,7 +172,7 @@ impl Store {
         max_open: u64,
         claim_email: bool,
     ) -> Result<InsertOutcome, StoreError> {
-        let mut item = invite_to_item(invite);
+        let mut item = self.invite_item(invite);
         if claim_email {
             item.insert(EMAIL_CLAIMED_AT.into(), s(invite.created_at.to_rfc3339()));
             let ends = claim_ends(invite.created_at);
@@ -249,7 +249,7 @@ impl Store {
         let mut set = String::from(
             "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
              expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk, \
-             #change = :refreshed",
+             #change = :refreshed, #ttl = :ttl",
         );
         let mut remove = "";
         if groups.is_empty() {
@@ -272,6 +272,8 @@ impl Store {
             .expression_attribute_names("#role", "role")
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":ttl", self.retention_ttl(expires_at))
             .expression_attribute_names("#groups", "groups")
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
@@ -376,14 +378,14 @@ impl Store {
             None => {
                 items.push(
                     TransactWriteItem::builder()
-                        .put(self.put(invite_to_item(invite), "attribute_not_exists(pk)"))
+                        .put(self.put(self.invite_item(invite), "attribute_not_exists(pk)"))
                         .build(),
                 );
                 items.push(self.count_new_member(invite.tenant_id, 1, 1, JoinPath::Invite));
             }
             Some(pending) => {
                 let put = self.put_with(
-                    invite_to_item(invite),
+                    self.invite_item(invite),
                     "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
                     &[(":now", now.to_rfc3339())],
                 );

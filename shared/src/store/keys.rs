@@ -12,6 +12,7 @@
 //! | group member    | `TENANT#<tenant>`     | `GROUPMEMBER#<group>#<user>` |
 //! | API key         | `APIKEY#<sha256 hex>` | `APIKEY`           |
 //! | rate window     | `RATE#<scope>#<client>` | `<window start>` |
+//! | retired invite  | `TENANT#<tenant>`     | `RETIRED#<invite>` |
 //!
 //! The pending slot holds the id of the one pending invite of (tenant, email); creating it
 //! with `attribute_not_exists` is what makes a second pending invite impossible. The email
@@ -21,6 +22,14 @@
 //! sort key ends in the invite id, so ties break by id. `by_accepted` splits a tenant in two
 //! partitions, accepted (`<tenant>#A`, sorted by `accepted_at`) and not accepted
 //! (`<tenant>#N`, sorted by id), so invites without `accepted_at` come last either way.
+//!
+//! A fifth sparse GSI, `expiring`, holds the pending invites whose expiry has not been
+//! published yet, spread over a few fixed partitions and sorted by expiry: the expiry sweep
+//! reads what is due as a key range. Accepting an invite or publishing its expiry drops it.
+//!
+//! Retention: every invite carries `ttl`, the instant it stopped (or will stop) being pending
+//! plus the retention period; DynamoDB's TTL removes it then, and `retire-invites` moves the
+//! tenant's counters, once per invite (the `RETIRED#` marker).
 
 use crate::domain::{EmailAddress, GroupId, InviteId, TenantId, Timestamp, UserId};
 
@@ -32,7 +41,8 @@ pub const INVITE_SK: &str = "INVITE";
 pub const USER_SK: &str = "USER";
 pub const USER_EMAIL_SK: &str = "USEREMAIL";
 pub const API_KEY_SK: &str = "APIKEY";
-/// Epoch seconds after which DynamoDB's TTL may delete the item (rate windows).
+/// Epoch seconds after which DynamoDB's TTL may delete the item (rate windows, invites past
+/// their retention, retirement markers).
 pub const TTL: &str = "ttl";
 /// Members of the tenant, on the tenant item: what the seat cap limits.
 pub const MEMBER_COUNT: &str = "member_count";
@@ -58,6 +68,12 @@ pub const INDEX_BY_CREATED: &str = "by_created";
 pub const INDEX_BY_UPDATED: &str = "by_updated";
 pub const INDEX_BY_EXPIRES: &str = "by_expires";
 pub const INDEX_BY_ACCEPTED: &str = "by_accepted";
+pub const INDEX_EXPIRING: &str = "expiring";
+
+/// Partition of the `expiring` index: present only while an invite is pending and its expiry
+/// unpublished. A few fixed partitions, so no single one takes every invite write.
+pub const EXPIRY_SHARD: &str = "expiry_shard";
+pub const EXPIRY_SHARDS: u8 = 8;
 
 /// Counters kept on the tenant item, changed in the same transaction as the invites.
 pub const INVITE_COUNT: &str = "invite_count";
@@ -72,7 +88,7 @@ pub const EMAIL_CLAIM_ENDS: &str = "email_claim_ends";
 pub const EMAIL_SENT_CLAIM: &str = "email_sent_claim";
 
 /// The last change of an invite's pending life (`refreshed` by a re-invite, `updated` by an
-/// admin's PATCH), which the stream carries to `publish-events`.
+/// admin's PATCH, `expired` by the expiry sweep), which the stream carries to `publish-events`.
 pub const CHANGE: &str = "change";
 
 /// Invites not accepted and not deleted (pending or expired): what the pending cap limits.
@@ -110,6 +126,21 @@ pub fn group_member_sk(group: GroupId, user: UserId) -> String {
 /// and finding it is one keyed read (no comparison of secrets).
 pub fn api_key_pk(sha256_hex: &str) -> String {
     format!("APIKEY#{sha256_hex}")
+}
+
+/// The partition of `invite` in the `expiring` index (from its id's random bits).
+pub fn expiry_shard(invite: InviteId) -> String {
+    let last = *invite.as_uuid().as_bytes().last().unwrap_or(&0);
+    format!("EXPIRING#{}", last % EXPIRY_SHARDS)
+}
+
+pub fn expiry_shards() -> impl Iterator<Item = String> {
+    (0..EXPIRY_SHARDS).map(|shard| format!("EXPIRING#{shard}"))
+}
+
+/// The marker that `invite`'s retention removal was counted (stream records can repeat).
+pub fn retired_sk(invite: InviteId) -> String {
+    format!("RETIRED#{invite}")
 }
 
 pub fn rate_pk(scope: &str, client: &str) -> String {

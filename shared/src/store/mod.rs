@@ -1,6 +1,6 @@
 //! DynamoDB access. This module owns every key, index and condition expression; handlers see
 //! domain types and outcomes only. Split by use case: `create`, `accept`, `delete`, `list`,
-//! `update`, `preview`, `groups`, `api_keys`; the `directory` records only the dev tool and tests write, and the `sdk` plumbing.
+//! `update`, `preview`, `groups`, `api_keys`, `expiry` (expiry sweep, retention); the `directory` records only the dev tool and tests write, and the `sdk` plumbing.
 //!
 //! Invariants are held by DynamoDB itself (conditions and `TransactWriteItems`): one pending
 //! invite per (tenant, email), one membership per (tenant, user), an invite accepted at most
@@ -13,6 +13,7 @@ mod create;
 mod delete;
 #[cfg(feature = "dev-tools")]
 mod directory;
+mod expiry;
 #[cfg(feature = "dev-tools")]
 mod groups;
 mod items;
@@ -23,12 +24,13 @@ mod sdk;
 mod sync;
 mod update;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use crate::budget::Exhausted;
 #[cfg(feature = "dev-tools")]
 use crate::domain::{EmailAddress, Membership, UserId};
-use crate::domain::{Invite, InviteId, Tenant, TenantId};
+use crate::domain::{Invite, InviteId, Tenant, TenantId, Timestamp};
 use crate::BoxError;
 use items::*;
 use keys::*;
@@ -37,6 +39,7 @@ use sdk::classify;
 pub use accept::{AcceptOutcome, AcceptTarget, JoinContext, Joining};
 pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, Refresh};
 pub use delete::DeleteOutcome;
+pub use expiry::{DueInvite, RetireOutcome, RetiredInvite};
 pub use list::{InviteCounts, InvitePage};
 pub use preview::InvitePreview;
 pub use sync::SyncOutcome;
@@ -78,14 +81,38 @@ pub async fn pause_before_retry(attempt: u32) -> Result<(), StoreError> {
 pub struct Store {
     client: Client,
     table: String,
+    /// How long an invite is kept after it stops being pending (accepted or expired).
+    retention: chrono::Duration,
 }
+
+/// The retention of accepted and expired invites unless configured.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
+            retention: chrono::Duration::days(DEFAULT_RETENTION_DAYS.into()),
         }
+    }
+
+    pub fn with_retention_days(mut self, days: u32) -> Self {
+        self.retention = chrono::Duration::days(days.into());
+        self
+    }
+
+    /// The `ttl` of an invite that stops being pending at `at`: DynamoDB removes it after.
+    fn retention_ttl(&self, at: Timestamp) -> AttributeValue {
+        n(at.plus(self.retention).as_datetime().timestamp())
+    }
+
+    /// The full item of `invite`, with its retention `ttl`.
+    fn invite_item(&self, invite: &Invite) -> Item {
+        let mut item = invite_to_item(invite);
+        let stops_pending = invite.accepted_at.unwrap_or(invite.expires_at);
+        item.insert(TTL.into(), self.retention_ttl(stops_pending));
+        item
     }
 
     #[cfg(feature = "dev-tools")]

@@ -100,9 +100,15 @@ impl Store {
             .expression_attribute_values(":updated", s("updated"))
             .return_values(ReturnValue::AllNew);
         if let Some(expires_at) = changes.expires_at {
-            sets.extend(["expires_at = :expires", "#expires_sk = :expires_sk"]);
+            sets.extend([
+                "expires_at = :expires",
+                "#expires_sk = :expires_sk",
+                "#ttl = :ttl",
+            ]);
             update = update
                 .expression_attribute_names("#expires_sk", EXPIRES_SK)
+                .expression_attribute_names("#ttl", TTL)
+                .expression_attribute_values(":ttl", self.retention_ttl(expires_at))
                 .expression_attribute_values(":expires", s(expires_at.to_rfc3339()))
                 .expression_attribute_values(":expires_sk", s(time_sk(expires_at, invite.id)));
         }

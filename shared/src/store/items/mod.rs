@@ -140,6 +140,9 @@ pub fn invite_to_item(invite: &Invite) -> Item {
         ACCEPTED_SK.into(),
         s(accepted_sk(invite.accepted_at, invite.id)),
     );
+    if invite.accepted_at.is_none() {
+        item.insert(EXPIRY_SHARD.into(), s(expiry_shard(invite.id)));
+    }
     item
 }
 

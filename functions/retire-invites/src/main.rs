@@ -1,0 +1,8 @@
+//! Lambda entry point of `retire-invites` (DynamoDB stream batches: TTL removals of invites).
+
+use retire_invites::RetireInvites;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    retire_invites::run(RetireInvites::from_env).await
+}

@@ -1,0 +1,169 @@
+//! The end of an invite's life: publishing its expiry (the sweep marks it, the stream carries
+//! the mark to `publish-events`) and counting its removal after retention (DynamoDB's TTL
+//! deletes it; `retire-invites` moves the counters).
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use super::items::*;
+use super::keys::*;
+use super::sdk::{classify, unless_condition_failed};
+use super::{Store, StoreError};
+use crate::domain::{EmailAddress, InviteId, TenantId, Timestamp};
+
+/// A pending invite whose expiry is due, as the `expiring` index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueInvite {
+    pub id: InviteId,
+    pub expires_at: Timestamp,
+}
+
+/// An invite DynamoDB's TTL removed: what its counters and pending slot need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredInvite {
+    pub id: InviteId,
+    pub tenant_id: TenantId,
+    pub email: EmailAddress,
+    pub accepted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetireOutcome {
+    Counted,
+    /// This removal was counted before (a repeated stream record).
+    AlreadyCounted,
+    /// The tenant item is gone: there are no counters to keep.
+    NoTenant,
+}
+
+/// How long a retirement marker outlives the stream records that could repeat it (24 h).
+const MARKER_LIFETIME: chrono::Duration = chrono::Duration::days(7);
+
+impl Store {
+    /// Up to `limit` invites of the `expiring` partition `shard` that expired by `now`, oldest
+    /// first. Marked ones leave the index, so calling again reads the next ones.
+    pub async fn due_invites(
+        &self,
+        shard: &str,
+        now: Timestamp,
+        limit: i32,
+    ) -> Result<Vec<DueInvite>, StoreError> {
+        // Sort keys are `<expires_at>#<id>`: everything below `<now>` has expired by `now`.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(INDEX_EXPIRING)
+            .key_condition_expression("#shard = :shard AND #expires_sk < :now")
+            .expression_attribute_names("#shard", EXPIRY_SHARD)
+            .expression_attribute_names("#expires_sk", EXPIRES_SK)
+            .expression_attribute_values(":shard", s(shard))
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                Ok(DueInvite {
+                    id: InviteId::from(invite_id_from_pk(item)?),
+                    expires_at: get_time(item, "expiring invite", "expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks `due` expired (`change = expired`, out of the `expiring` index) if it is still
+    /// the pending invite that expired at `due.expires_at`; `false` if it was accepted,
+    /// deleted or marked meanwhile.
+    pub async fn mark_expired(&self, due: &DueInvite, now: Timestamp) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(invite_pk(due.id), INVITE_SK)))
+            .update_expression("SET #change = :expired REMOVE #shard")
+            .condition_expression(
+                "attribute_exists(#shard) AND attribute_not_exists(accepted_at) \
+                 AND expires_at = :expires_at AND expires_at <= :now",
+            )
+            .expression_attribute_names("#change", CHANGE)
+            .expression_attribute_names("#shard", EXPIRY_SHARD)
+            .expression_attribute_values(":expired", s("expired"))
+            .expression_attribute_values(":expires_at", s(due.expires_at.to_rfc3339()))
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .send()
+            .await;
+        Ok(unless_condition_failed(result)?.is_some())
+    }
+
+    /// Counts the removal of `invite` by DynamoDB's TTL: the tenant's counters lose it, once
+    /// (a marker beside the tenant makes a repeated record a no-op), and the pending slot of
+    /// an expired invite is freed if it still names it.
+    pub async fn retire_invite(
+        &self,
+        invite: &RetiredInvite,
+        now: Timestamp,
+    ) -> Result<RetireOutcome, StoreError> {
+        let mut marker = key(tenant_pk(invite.tenant_id), retired_sk(invite.id));
+        marker.insert("entity".into(), s("retired"));
+        let forget_at = now.plus(MARKER_LIFETIME).as_datetime().timestamp();
+        marker.insert(TTL.into(), n(forget_at));
+        let items = vec![
+            TransactWriteItem::builder()
+                .put(self.put(marker, "attribute_not_exists(pk)"))
+                .build(),
+            self.count_change(invite.tenant_id, -1, if invite.accepted { -1 } else { 0 }),
+        ];
+        let outcome = match self.transact(items).await? {
+            Ok(()) => RetireOutcome::Counted,
+            Err(cancelled) if cancelled.failed(0) => return Ok(RetireOutcome::AlreadyCounted),
+            Err(cancelled) if cancelled.failed(1) => RetireOutcome::NoTenant,
+            Err(cancelled) => {
+                return Err(StoreError::Failed(
+                    format!("retire invite cancelled: {:?}", cancelled.0).into(),
+                ))
+            }
+        };
+        if !invite.accepted {
+            self.free_pending_slot(invite).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn free_pending_slot(&self, invite: &RetiredInvite) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                tenant_pk(invite.tenant_id),
+                pending_slot_sk(&invite.email),
+            )))
+            .condition_expression("invite_id = :invite")
+            .expression_attribute_values(":invite", s(invite.id.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Empty, or already naming a newer invite: nothing of this one to free.
+            Err(SdkError::ServiceError(context))
+                if context.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(())
+            }
+            Err(other) => Err(classify(other)),
+        }
+    }
+}
+
+/// The invite id of an index item from its table key (`INVITE#<id>`; the index projects
+/// keys and `expires_at` only).
+fn invite_id_from_pk(item: &Item) -> Result<uuid::Uuid, StoreError> {
+    get_str(item, "expiring invite", PK)?
+        .strip_prefix("INVITE#")
+        .and_then(|raw| uuid::Uuid::parse_str(raw).ok())
+        .ok_or_else(|| corrupt("expiring invite", PK))
+}
