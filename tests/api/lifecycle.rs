@@ -16,7 +16,7 @@ use invites_shared::store::keys;
 use serde_json::{json, Value};
 
 use crate::events::function_binary;
-use crate::events_out::{bus_queue, drain};
+use crate::events_out::{bus_queue, drain, of_tenant};
 use crate::helpers::*;
 
 type Item = HashMap<String, AttributeValue>;
@@ -203,6 +203,7 @@ async fn an_expired_invite_is_published_once_as_invite_expired() {
         }],
     )
     .await;
+    let records = of_tenant(records, &admin.tenant.to_string());
     let mut publisher = start("publish-events").await;
     let answer = invoke(&mut publisher, json!({ "Records": records })).await;
     assert_eq!(answer["batchItemFailures"], json!([]));
@@ -333,7 +334,7 @@ async fn retention_removes_invites_and_the_counters_stay_exact() {
     };
     let mut records = read_until(&mut stream, &[&removed(&expired), &removed(&accepted)]).await;
     ttl.tag(&mut records);
-    let removals: Vec<Value> = records
+    let removals: Vec<Value> = of_tenant(records, &admin.tenant.to_string())
         .into_iter()
         .filter(retire_invites::is_ttl_removal)
         .collect();
