@@ -117,7 +117,13 @@ impl TtlEmulator {
             let (Some(pk), Some(sk)) = (keys["pk"]["S"].as_str(), keys["sk"]["S"].as_str()) else {
                 continue;
             };
-            if removed.remove(&key_text(pk, sk)) {
+            // Only a removal of an item whose ttl had passed: a caller's later delete of a
+            // reused key (a rate window) is not TTL's.
+            let ttl_passed = record["dynamodb"]["OldImage"]["ttl"]["N"]
+                .as_str()
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|ttl| ttl < chrono::Utc::now().timestamp());
+            if ttl_passed && removed.remove(&key_text(pk, sk)) {
                 record["userIdentity"] =
                     json!({ "type": "Service", "principalId": "dynamodb.amazonaws.com" });
             }

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod budget;
 pub mod config;
 pub mod domain;
+pub mod emf;
 pub mod http;
 pub mod metrics;
 pub mod routes;

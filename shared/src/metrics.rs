@@ -2,7 +2,7 @@
 //! one SDK interceptor into a scope opened for each request, and logged with it. The benchmark
 //! reads these fields from the functions' logs; in production they show what a request costs.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -39,18 +39,58 @@ pub struct Usage {
 struct Meter {
     call_started: Cell<Option<Instant>>,
     usage: Cell<Usage>,
+    /// What the request did, counted by its handler (`count`): invites created, emails sent, …
+    counts: RefCell<Vec<(&'static str, f64)>>,
+    /// Why the request was refused, if it was (`reject`).
+    rejection: Cell<Option<&'static str>>,
+}
+
+/// What one request did and spent: its AWS usage, its handler's counts and why it was
+/// refused, if it was. The runtime writes it as the request's metrics line (`emf`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measured {
+    pub usage: Usage,
+    pub counts: Vec<(&'static str, f64)>,
+    pub rejection: Option<&'static str>,
+}
+
+/// Counts one `name` (a metric of the request's line: `InvitesCreated`, `EmailsSent`, …).
+/// Outside a measured request (tests of a store call), nothing.
+pub fn count(name: &'static str) {
+    let _ = METER.try_with(|meter| {
+        let mut counts = meter.counts.borrow_mut();
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += 1.0,
+            None => counts.push((name, 1.0)),
+        }
+    });
+}
+
+/// Records why the request is refused (a metric `Rejected` by `Reason`); the first one given
+/// stands.
+pub fn reject(reason: &'static str) {
+    let _ = METER.try_with(|meter| {
+        if meter.rejection.get().is_none() {
+            meter.rejection.set(Some(reason));
+        }
+    });
 }
 
 tokio::task_local! {
     static METER: Meter;
 }
 
-/// Runs `work` with a fresh meter and returns what it spent.
-pub async fn measure<F: Future>(work: F) -> (F::Output, Usage) {
+/// Runs `work` with a fresh meter and returns what it did and spent.
+pub async fn measure<F: Future>(work: F) -> (F::Output, Measured) {
     METER
         .scope(Meter::default(), async {
             let output = work.await;
-            (output, METER.with(|meter| meter.usage.get()))
+            let measured = METER.with(|meter| Measured {
+                usage: meter.usage.get(),
+                counts: meter.counts.take(),
+                rejection: meter.rejection.get(),
+            });
+            (output, measured)
         })
         .await
 }

@@ -13,6 +13,7 @@ use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
 use crate::budget;
+use crate::emf::{self, MetricLine, Unit};
 use crate::http::{ensure_body_within, error_chain, ApiError, REQUEST_ID_HEADER};
 use crate::metrics;
 use crate::state::{Common, StartupError};
@@ -34,6 +35,12 @@ pub trait Function: Send + Sync {
         &self,
         req: Request,
     ) -> impl Future<Output = Result<Response<Body>, Self::Error>> + Send;
+
+    /// Why `error` refused the request, for the `Rejected` metric; `None`: the answer's
+    /// `code` (`not_found`, `conflict`, …).
+    fn rejection_reason(_error: &Self::Error) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Handles one request: never fails, errors become their HTTP answers. Opens the request's
@@ -49,9 +56,14 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
     async move {
         let started = std::time::Instant::now();
         let deadline = budget::deadline_after(timeout);
-        let (result, usage) = metrics::measure(budget::within(deadline, async {
+        let (result, measured) = metrics::measure(budget::within(deadline, async {
             ensure_body_within(req.body(), function.common().max_body_bytes)?;
-            function.handle(req).await.map_err(Into::into)
+            function.handle(req).await.map_err(|error| {
+                let reason = F::rejection_reason(&error);
+                let error: ApiError = error.into();
+                metrics::reject(reason.unwrap_or_else(|| error.code()));
+                error
+            })
         }))
         .await;
         let mut response = result
@@ -60,8 +72,10 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
+        let usage = measured.usage;
+        let status = response.status().as_u16();
         tracing::info!(
-            status = response.status().as_u16(),
+            status,
             elapsed_us = started.elapsed().as_micros() as u64,
             dependency_us = usage.dependency_time.as_micros() as u64,
             aws_calls = usage.aws_calls,
@@ -69,10 +83,48 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
             write_units = usage.write_units,
             "request handled"
         );
+        metrics_line::<F>(&measured, status, started.elapsed(), &request_id).emit();
         response
     }
     .instrument(span)
     .await
+}
+
+/// The request's metrics (`emf`): latency, capacity used, server errors, what the handler
+/// counted, and why it was refused if it was (4xx).
+fn metrics_line<F: Function>(
+    measured: &metrics::Measured,
+    status: u16,
+    elapsed: Duration,
+    request_id: &str,
+) -> MetricLine {
+    let mut line = MetricLine::new(emf::function_name(F::NAME))
+        .add("Requests", Unit::Count, 1.0)
+        .add(
+            "ServerErrors",
+            Unit::Count,
+            f64::from(u8::from(status >= 500)),
+        )
+        .add(
+            "Latency",
+            Unit::Milliseconds,
+            elapsed.as_secs_f64() * 1000.0,
+        )
+        .add("ReadCapacityUnits", Unit::Count, measured.usage.read_units)
+        .add(
+            "WriteCapacityUnits",
+            Unit::Count,
+            measured.usage.write_units,
+        )
+        .property("request_id", request_id)
+        .property("status", status);
+    for (name, value) in &measured.counts {
+        line = line.add(name, Unit::Count, *value);
+    }
+    match measured.rejection {
+        Some(reason) if (400..500).contains(&status) => line.rejected(reason),
+        _ => line,
+    }
 }
 
 /// The request's id: API Gateway's (what its access logs show), else the invocation's.

@@ -16,6 +16,12 @@ const OURS: &[&str] = &[
     "list_invites",
     "accept_invite",
     "delete_invite",
+    "update_invite",
+    "preview_invite",
+    "directory_sync",
+    "publish_events",
+    "expire_invites",
+    "retire_invites",
     "not_found",
     "invites_local",
 ];

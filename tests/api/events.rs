@@ -45,6 +45,16 @@ fn function_env() -> HashMap<String, String> {
     env
 }
 
+/// The EMF lines (those with `_aws`) of a function's captured stdout.
+fn metric_lines(log: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect()
+}
+
 #[tokio::test]
 async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     let app = TestApp::spawn().await;
@@ -70,13 +80,18 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
         ("method-not-allowed.json", "not-found", 405),
     ];
     let mut listed_names = Vec::new();
+    let logs = std::env::temp_dir().join(format!("event-logs-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut metrics_of = std::collections::HashMap::new();
     for (file, function, expected) in cases {
         listed_names.push(file);
-        let mut process = FunctionProcess::start(&function_binary(function), &env, None)
+        let log = logs.join(file);
+        let mut process = FunctionProcess::start(&function_binary(function), &env, Some(&log))
             .await
             .unwrap();
         let outcome = process.invoke(read_json(file)).await.unwrap();
         process.stop().await;
+        metrics_of.insert(file, metric_lines(&log));
         let Outcome::Response(response) = outcome else {
             panic!("{file}: the function reported an error: {outcome:?}");
         };
@@ -135,6 +150,56 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
         .await
         .unwrap()
         .is_some());
+
+    // Each request's EMF line (CloudWatch's metrics from the logs): what it did and cost.
+    let create = &metrics_of["create-invite.json"];
+    assert_eq!(create.len(), 1, "one metrics line per request: {create:?}");
+    let create = &create[0];
+    assert_eq!(create["InvitesCreated"], 1.0, "{create}");
+    assert_eq!(create["EmailsSent"], 1.0, "{create}");
+    assert_eq!(create["ServerErrors"], 0.0, "{create}");
+    assert!(
+        create["ReadCapacityUnits"].as_f64().unwrap() > 0.0,
+        "{create}"
+    );
+    assert!(
+        create["WriteCapacityUnits"].as_f64().unwrap() > 0.0,
+        "{create}"
+    );
+    assert_eq!(create["FunctionName"], "create-invite");
+    assert_eq!(create["request_id"], "local-request-id");
+    let declared: Vec<&str> = create["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    assert!(declared.contains(&"InvitesCreated") && declared.contains(&"Latency"));
+    let accept = &metrics_of["accept-invite.json"][0];
+    assert_eq!(accept["InvitesAccepted"], 1.0, "{accept}");
+    assert!(
+        accept["WriteCapacityUnits"].as_f64().unwrap() > 0.0,
+        "{accept}"
+    );
+    // Accepting the deleted invite again: a rejection, by reason.
+    let log = logs.join("accept-again");
+    let mut process = FunctionProcess::start(&function_binary("accept-invite"), &env, Some(&log))
+        .await
+        .unwrap();
+    let outcome = process
+        .invoke(read_json("accept-invite.json"))
+        .await
+        .unwrap();
+    process.stop().await;
+    assert!(matches!(outcome, Outcome::Response(ref r) if r["statusCode"] == 404));
+    let rejected = &metric_lines(&log)[0];
+    assert_eq!(rejected["Rejected"], 1, "{rejected}");
+    assert_eq!(rejected["Reason"], "invite_not_found");
+    assert_eq!(
+        rejected["_aws"]["CloudWatchMetrics"][1]["Dimensions"],
+        serde_json::json!([["FunctionName", "Reason"]])
+    );
+    let _ = std::fs::remove_dir_all(&logs);
 
     // The expiry sweep's schedule event (EventBridge Scheduler's shape).
     let mut process = FunctionProcess::start(&function_binary("expire-invites"), &env, None)

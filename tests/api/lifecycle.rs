@@ -378,3 +378,79 @@ async fn retention_removes_invites_and_the_counters_stay_exact() {
         .await;
     assert_eq!(again.status(), 201);
 }
+
+/// A request that read the clock just before `expires_at` and writes just after the sweep
+/// published the expiry must not revive the invite: accept, re-invite and update are refused
+/// (the handlers then read again, with a fresh clock, and answer 410 or make a new invite).
+#[tokio::test]
+async fn writes_with_a_clock_read_before_the_expiry_cannot_revive_an_announced_expiry() {
+    use invites_shared::domain::{GroupIds, Role};
+    use invites_shared::store::{InviteChanges, Joining, Refresh};
+
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let invitee = app.user("raced").await;
+    let id = id_of(&app.invite(&admin, invitee.email.as_str(), "USER").await);
+    let expires = Timestamp::from_datetime(chrono::Utc::now() - chrono::Duration::seconds(1));
+    expire_at(&id, expires).await;
+    // The request's clock: a millisecond before the expiry.
+    let before =
+        Timestamp::from_datetime(expires.as_datetime() - chrono::Duration::milliseconds(1));
+    let invite_id = uuid::Uuid::parse_str(&id).unwrap().into();
+    let invite = app.store.get_invite(invite_id).await.unwrap().unwrap();
+
+    let mut sweeper = start("expire-invites").await;
+    invoke(&mut sweeper, sweep_event()).await;
+    sweeper.stop().await;
+    assert_eq!(
+        text(&invite_item(&id).await.unwrap(), keys::CHANGE).as_deref(),
+        Some("expired")
+    );
+
+    let joining = Joining {
+        tenant: admin.tenant,
+        user: invitee.id,
+        role: Role::User,
+        groups: &[],
+        now: before,
+    };
+    let accepted = app
+        .store
+        .accept_invite(&invite, &joining, &GroupIds::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(accepted, invites_shared::store::AcceptOutcome::Changed),
+        "{accepted:?}"
+    );
+    let groups = GroupIds::default();
+    let refresh = Refresh {
+        role: Role::Admin,
+        invited_by: admin.user.id,
+        now: before,
+        expires_at: before.plus(chrono::Duration::days(7)),
+        groups: &groups,
+    };
+    let refreshed = app
+        .store
+        .refresh_pending_invite(&invite, &refresh, None)
+        .await
+        .unwrap();
+    assert!(refreshed.is_none());
+    let changes = InviteChanges {
+        expires_at: Some(before.plus(chrono::Duration::days(7))),
+        groups: None,
+    };
+    let updated = app
+        .store
+        .update_invite(&invite, &changes, before)
+        .await
+        .unwrap();
+    assert!(updated.is_none());
+    let stored = app.store.get_invite(invite_id).await.unwrap().unwrap();
+    assert_eq!(stored.expires_at, expires);
+    assert_eq!(stored.accepted_at, None);
+    // Through the API, with the real clock: expired.
+    let actor = app.actor(invitee, admin.tenant);
+    assert_eq!(app.accept(&actor.token, &id).await.status(), 410);
+}

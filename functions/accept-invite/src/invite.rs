@@ -68,6 +68,7 @@ impl AcceptInvite {
             };
             match store.accept_invite(&invite, &joining, &skipped).await? {
                 AcceptOutcome::Accepted => {
+                    invites_shared::metrics::count("InvitesAccepted");
                     tracing::info!(invite_id = %invite.id, tenant_id = %invite.tenant_id, "invite accepted");
                     return Ok(joined(invite.tenant_id, invite.role, &skipped));
                 }

@@ -184,6 +184,25 @@ impl Function for AcceptInvite {
         &self.common
     }
 
+    fn rejection_reason(error: &AcceptError) -> Option<&'static str> {
+        Some(match error {
+            AcceptError::Unauthenticated(_) => "unauthenticated",
+            AcceptError::Invalid(_) => "invalid_request",
+            AcceptError::NotFound => "invite_not_found",
+            AcceptError::OtherEmail => "other_email",
+            AcceptError::AlreadyAccepted => "already_accepted",
+            AcceptError::Expired => "expired",
+            AcceptError::AlreadyMember => "already_member",
+            AcceptError::TenantNotFound => "tenant_not_found",
+            AcceptError::TenantDeactivated => "tenant_deactivated",
+            AcceptError::InvitesDisabled => "invites_disabled",
+            AcceptError::LinkDisabled => "link_disabled",
+            AcceptError::NoSeat => "no_seat",
+            AcceptError::EmailNotVerified => "email_not_verified",
+            AcceptError::Store(_) => return None,
+        })
+    }
+
     async fn handle(&self, req: Request) -> Result<Response<Body>, AcceptError> {
         let caller = self.common.authenticate(&req).await?;
         let id = parse_invite_id(&req)?.as_uuid();

@@ -51,6 +51,7 @@ impl AcceptInvite {
                 // Otherwise a concurrent join of this user won (the next read answers as it
                 // did), or a group, the seats or the tenant changed: read again.
                 if let AcceptOutcome::Accepted = store.join_by_link(&joining).await? {
+                    invites_shared::metrics::count("LinkJoins");
                     tracing::info!(%tenant_id, "joined through the invite link");
                     return Ok(joined(tenant_id, role, &skipped));
                 }

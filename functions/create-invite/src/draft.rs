@@ -3,6 +3,7 @@
 use invites_shared::auth::Caller;
 use invites_shared::domain::{EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId};
 use invites_shared::http::error_chain;
+use invites_shared::metrics;
 use invites_shared::store::{DirectAddOutcome, InsertOutcome, Refresh};
 
 use crate::input::CreateInviteInput;
@@ -66,6 +67,7 @@ impl Draft<'_> {
             .await?
         {
             DirectAddOutcome::Added => {
+                metrics::count("MembersAddedDirectly");
                 tracing::info!(invite_id = %invite.id, "member added directly (external IdP)");
                 Ok(Some(invite))
             }
@@ -101,7 +103,10 @@ impl Draft<'_> {
                     .refresh_pending_invite(&pending, &changes, cooldown)
                     .await?;
                 match refreshed {
-                    Some(refreshed) => refreshed,
+                    Some(refreshed) => {
+                        metrics::count("InvitesRefreshed");
+                        refreshed
+                    }
                     None => return Ok(None),
                 }
             }
@@ -112,7 +117,10 @@ impl Draft<'_> {
                     .insert_pending_invite(&invite, pending_slot, cap, emailed)
                     .await?
                 {
-                    InsertOutcome::Inserted => (invite, emailed),
+                    InsertOutcome::Inserted => {
+                        metrics::count("InvitesCreated");
+                        (invite, emailed)
+                    }
                     InsertOutcome::PendingSlotTaken => return Ok(None),
                     // Full, or deleted since it was read: the tenant's record tells which.
                     InsertOutcome::TenantFull => {
@@ -155,8 +163,12 @@ impl Draft<'_> {
             Ok(message_id) => message_id,
             // SES did not answer: the email may have gone out, so the claim stays until this
             // request's deadline, after which a repeat sends again.
-            Err(mail_error @ MailError::TimedOut(_)) => return Err(mail_error.into()),
+            Err(mail_error @ MailError::TimedOut(_)) => {
+                metrics::count("EmailsFailed");
+                return Err(mail_error.into());
+            }
             Err(mail_error) => {
+                metrics::count("EmailsFailed");
                 // SES answered that it did not send: unclaimed, a repeat sends at once.
                 if let Err(error) = store.release_email_claim(invite.id, self.now).await {
                     tracing::warn!(invite_id = %invite.id, error = %error_chain(&error), "email claim not released");
@@ -164,6 +176,7 @@ impl Draft<'_> {
                 return Err(mail_error.into());
             }
         };
+        metrics::count("EmailsSent");
         tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
         store
             .record_email_sent(invite.id, email_id, self.now)

@@ -40,6 +40,9 @@ pub struct Settings {
     pub links: InviteLinks,
     /// Verified SES identity the invitation emails come from.
     pub sender_email: String,
+    /// The SES configuration set every invitation is sent through (`SES_CONFIGURATION_SET`;
+    /// its events feed the delivery metrics and alarms), if any.
+    pub configuration_set: Option<String>,
     /// How long a new or refreshed invite stays pending.
     pub invite_lifetime: chrono::Duration,
     /// No second email to the same invitee within this time.
@@ -86,6 +89,7 @@ impl FunctionSettings for Settings {
             common: CommonSettings::read(env)?,
             links: InviteLinks::read(env)?,
             sender_email: env.required("SENDER_EMAIL")?,
+            configuration_set: env.optional("SES_CONFIGURATION_SET"),
             invite_lifetime: chrono::Duration::hours(hours),
             email_cooldown: chrono::Duration::minutes(cooldown),
             max_open_invites,
@@ -122,7 +126,7 @@ impl CreateInvite {
     ) -> Result<Self, StartupError> {
         Ok(Self {
             common: Common::new(&settings.common, dynamodb, clock)?,
-            mailer: Mailer::new(ses, settings.sender_email),
+            mailer: Mailer::new(ses, settings.sender_email, settings.configuration_set),
             links: settings.links,
             invite_lifetime: settings.invite_lifetime,
             email_cooldown: settings.email_cooldown,

@@ -112,13 +112,19 @@ impl Invitation<'_> {
 pub struct Mailer {
     client: Client,
     sender: String,
+    configuration_set: Option<String>,
 }
 
 impl Mailer {
-    pub fn new(client: Client, sender: impl Into<String>) -> Self {
+    pub fn new(
+        client: Client,
+        sender: impl Into<String>,
+        configuration_set: Option<String>,
+    ) -> Self {
         Self {
             client,
             sender: sender.into(),
+            configuration_set,
         }
     }
 
@@ -161,6 +167,7 @@ impl Mailer {
             )
             .message(message)
             .tags(tag)
+            .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
             .map_err(classify)?;

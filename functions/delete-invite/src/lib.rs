@@ -95,6 +95,7 @@ impl Function for DeleteInvite {
                 .await?
             {
                 DeleteOutcome::Deleted => {
+                    invites_shared::metrics::count("InvitesDeleted");
                     tracing::info!(invite_id = %invite.id, "invite deleted");
                     return Ok(no_content());
                 }

@@ -12,6 +12,7 @@ pub mod derive;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
+use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
@@ -125,6 +126,18 @@ impl PublishEvents {
                 );
             }
         }
+        let published = pending.len()
+            - first_failed.map_or(0, |index| {
+                pending.iter().filter(|(at, _)| *at >= index).count()
+            });
+        MetricLine::new(emf::function_name("publish-events"))
+            .add("EventsPublished", Unit::Count, published as f64)
+            .add(
+                "RecordsFailed",
+                Unit::Count,
+                f64::from(u8::from(first_failed.is_some())),
+            )
+            .emit();
         let failures: Vec<Value> = first_failed
             .and_then(|index| records[index]["dynamodb"]["SequenceNumber"].as_str())
             .map(|sequence| json!({ "itemIdentifier": sequence }))

@@ -9,6 +9,7 @@
 
 use invites_shared::config::{self, TableSettings};
 use invites_shared::domain::{Clock, EmailAddress, InviteId, TenantId};
+use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
 use invites_shared::store::{RetireOutcome, RetiredInvite, Store};
@@ -40,7 +41,7 @@ pub fn retired_invite(record: &Value) -> Option<RetiredInvite> {
     Some(RetiredInvite {
         id: InviteId::from(uuid("id")?),
         tenant_id: TenantId::from(uuid("tenant_id")?),
-        email: EmailAddress::parse(string("email")?).ok()?,
+        email: string("email").and_then(|raw| EmailAddress::parse(raw).ok()),
         accepted: string("accepted_at").is_some(),
     })
 }
@@ -69,7 +70,16 @@ impl RetireInvites {
     /// that could not be counted, so that Lambda retries from it (`ReportBatchItemFailures`).
     pub async fn handle(&self, batch: &Value) -> Value {
         let records = batch["Records"].as_array().cloned().unwrap_or_default();
-        for record in &records {
+        let mut retired = 0u32;
+        let answer = self.retire_all(&records, &mut retired).await;
+        MetricLine::new(emf::function_name("retire-invites"))
+            .add("InvitesRetired", Unit::Count, f64::from(retired))
+            .emit();
+        answer
+    }
+
+    async fn retire_all(&self, records: &[Value], retired: &mut u32) -> Value {
+        for record in records {
             if is_ttl_removal(record) && record["dynamodb"]["OldImage"]["entity"]["S"] == "invite" {
                 let Some(invite) = retired_invite(record) else {
                     // Cannot be counted on any retry: say so and go on.
@@ -81,6 +91,7 @@ impl RetireInvites {
                 };
                 match self.store.retire_invite(&invite, self.clock.now()).await {
                     Ok(outcome) => {
+                        *retired += u32::from(outcome == RetireOutcome::Counted);
                         let outcome = match outcome {
                             RetireOutcome::Counted => "counted",
                             RetireOutcome::AlreadyCounted => "already counted",

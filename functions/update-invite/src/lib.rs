@@ -169,6 +169,7 @@ impl Function for UpdateInvite {
             };
             match store.update_invite(&invite, &changes, now).await? {
                 Some(updated) => {
+                    invites_shared::metrics::count("InvitesUpdated");
                     tracing::info!(invite_id = %updated.id, "invite updated");
                     let body = InviteResponse::new(&updated, &self.links, now);
                     return Ok(json_response(StatusCode::OK, &body));

@@ -68,10 +68,12 @@ impl Store {
         let accept = accept
             // The invite as read is the invite granted: any change meanwhile (a re-invite with
             // another role, an update of its groups) moves `updated_at` and fails this.
-            .condition_expression(
+            .condition_expression(format!(
                 "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now \
-                 AND updated_at = :read_updated_at",
-            )
+                 AND updated_at = :read_updated_at AND {NOT_MARKED_EXPIRED}"
+            ))
+            .expression_attribute_names("#change", CHANGE)
+            .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
             .expression_attribute_values(":read_updated_at", s(invite.updated_at.to_rfc3339()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
             .expression_attribute_names("#accepted_pk", ACCEPTED_PK)

@@ -1,7 +1,7 @@
 //! What create-invite reads and writes: its context in two batch reads, then a pending
 //! invite inserted or refreshed, or (external IdP) a member added with an accepted invite.
 
-use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 
 use super::items::*;
 use super::keys::*;
@@ -244,12 +244,14 @@ impl Store {
             expires_at,
             groups,
         } = *changes;
-        let pending =
-            "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now";
+        let pending = format!(
+            "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now \
+             AND {NOT_MARKED_EXPIRED}"
+        );
         let mut set = String::from(
             "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
              expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk, \
-             #change = :refreshed, #ttl = :ttl",
+             #change = :refreshed, #ttl = :ttl, #expiry_shard = :expiry_shard",
         );
         let mut remove = "";
         if groups.is_empty() {
@@ -274,6 +276,9 @@ impl Store {
             .expression_attribute_names("#expires_sk", EXPIRES_SK)
             .expression_attribute_names("#ttl", TTL)
             .expression_attribute_values(":ttl", self.retention_ttl(expires_at))
+            .expression_attribute_names("#expiry_shard", EXPIRY_SHARD)
+            .expression_attribute_values(":expiry_shard", s(expiry_shard(invite.id)))
+            .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
             .expression_attribute_names("#groups", "groups")
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
@@ -384,11 +389,18 @@ impl Store {
                 items.push(self.count_new_member(invite.tenant_id, 1, 1, JoinPath::Invite));
             }
             Some(pending) => {
-                let put = self.put_with(
-                    self.invite_item(invite),
-                    "attribute_exists(pk) AND attribute_not_exists(accepted_at) AND expires_at > :now",
-                    &[(":now", now.to_rfc3339())],
-                );
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(self.invite_item(invite)))
+                    .condition_expression(format!(
+                        "attribute_exists(pk) AND attribute_not_exists(accepted_at) \
+                         AND expires_at > :now AND {NOT_MARKED_EXPIRED}"
+                    ))
+                    .expression_attribute_values(":now", s(now.to_rfc3339()))
+                    .expression_attribute_names("#change", CHANGE)
+                    .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
+                    .build()
+                    .expect("table, item and condition are set");
                 items.push(TransactWriteItem::builder().put(put).build());
                 items.push(self.count_new_member(invite.tenant_id, 0, 1, JoinPath::Invite));
                 items.push(self.release_pending_slot(pending));

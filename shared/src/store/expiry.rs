@@ -11,6 +11,10 @@ use super::sdk::{classify, unless_condition_failed};
 use super::{Store, StoreError};
 use crate::domain::{EmailAddress, InviteId, TenantId, Timestamp};
 
+/// Where a read of one `expiring` partition stopped (DynamoDB's `LastEvaluatedKey`).
+#[derive(Debug, Clone)]
+pub struct DueCursor(Item);
+
 /// A pending invite whose expiry is due, as the `expiring` index holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueInvite {
@@ -23,7 +27,8 @@ pub struct DueInvite {
 pub struct RetiredInvite {
     pub id: InviteId,
     pub tenant_id: TenantId,
-    pub email: EmailAddress,
+    /// Its address (`None` if unreadable: the counters still move, no slot is freed).
+    pub email: Option<EmailAddress>,
     pub accepted: bool,
 }
 
@@ -36,18 +41,20 @@ pub enum RetireOutcome {
     NoTenant,
 }
 
-/// How long a retirement marker outlives the stream records that could repeat it (24 h).
+/// How long a retirement marker lives: well past the 24 h a stream keeps the records that
+/// could repeat it.
 const MARKER_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
 impl Store {
     /// Up to `limit` invites of the `expiring` partition `shard` that expired by `now`, oldest
-    /// first. Marked ones leave the index, so calling again reads the next ones.
+    /// first, from `after` on; and where to go on from, if there may be more.
     pub async fn due_invites(
         &self,
         shard: &str,
         now: Timestamp,
         limit: i32,
-    ) -> Result<Vec<DueInvite>, StoreError> {
+        after: Option<DueCursor>,
+    ) -> Result<(Vec<DueInvite>, Option<DueCursor>), StoreError> {
         // Sort keys are `<expires_at>#<id>`: everything below `<now>` has expired by `now`.
         let output = self
             .client
@@ -60,10 +67,11 @@ impl Store {
             .expression_attribute_values(":shard", s(shard))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .limit(limit)
+            .set_exclusive_start_key(after.map(|cursor| cursor.0))
             .send()
             .await
             .map_err(classify)?;
-        output
+        let due = output
             .items()
             .iter()
             .map(|item| {
@@ -72,7 +80,8 @@ impl Store {
                     expires_at: get_time(item, "expiring invite", "expires_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        Ok((due, output.last_evaluated_key.map(DueCursor)))
     }
 
     /// Marks `due` expired (`change = expired`, out of the `expiring` index) if it is still
@@ -119,7 +128,7 @@ impl Store {
         ];
         let outcome = match self.transact(items).await? {
             Ok(()) => RetireOutcome::Counted,
-            Err(cancelled) if cancelled.failed(0) => return Ok(RetireOutcome::AlreadyCounted),
+            Err(cancelled) if cancelled.failed(0) => RetireOutcome::AlreadyCounted,
             Err(cancelled) if cancelled.failed(1) => RetireOutcome::NoTenant,
             Err(cancelled) => {
                 return Err(StoreError::Failed(
@@ -127,23 +136,27 @@ impl Store {
                 ))
             }
         };
-        if !invite.accepted {
-            self.free_pending_slot(invite).await?;
+        // Also when counted before: a retry may come from a failure right here.
+        if let (false, Some(email)) = (invite.accepted, &invite.email) {
+            self.free_pending_slot(invite.tenant_id, invite.id, email)
+                .await?;
         }
         Ok(outcome)
     }
 
-    async fn free_pending_slot(&self, invite: &RetiredInvite) -> Result<(), StoreError> {
+    async fn free_pending_slot(
+        &self,
+        tenant: TenantId,
+        id: InviteId,
+        email: &EmailAddress,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                tenant_pk(invite.tenant_id),
-                pending_slot_sk(&invite.email),
-            )))
+            .set_key(Some(key(tenant_pk(tenant), pending_slot_sk(email))))
             .condition_expression("invite_id = :invite")
-            .expression_attribute_values(":invite", s(invite.id.to_string()))
+            .expression_attribute_values(":invite", s(id.to_string()))
             .send()
             .await;
         match result {

@@ -91,6 +91,13 @@ pub const EMAIL_SENT_CLAIM: &str = "email_sent_claim";
 /// admin's PATCH, `expired` by the expiry sweep), which the stream carries to `publish-events`.
 pub const CHANGE: &str = "change";
 
+/// Part of every condition that makes or keeps an invite pending (accept, re-invite, update):
+/// not once the expiry sweep published its expiry. A request that read the clock just before
+/// `expires_at` could otherwise revive an invite already announced expired. Needs `#change`
+/// and `:expired` (`EXPIRED_CHANGE`).
+pub const NOT_MARKED_EXPIRED: &str = "(attribute_not_exists(#change) OR #change <> :expired)";
+pub const EXPIRED_CHANGE: &str = "expired";
+
 /// Invites not accepted and not deleted (pending or expired): what the pending cap limits.
 pub const OPEN_COUNT: &str = "open_count";
 

@@ -39,7 +39,7 @@ use sdk::classify;
 pub use accept::{AcceptOutcome, AcceptTarget, JoinContext, Joining};
 pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, Refresh};
 pub use delete::DeleteOutcome;
-pub use expiry::{DueInvite, RetireOutcome, RetiredInvite};
+pub use expiry::{DueCursor, DueInvite, RetireOutcome, RetiredInvite};
 pub use list::{InviteCounts, InvitePage};
 pub use preview::InvitePreview;
 pub use sync::SyncOutcome;

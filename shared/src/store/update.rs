@@ -87,10 +87,11 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
-            .condition_expression(
+            .condition_expression(format!(
                 "attribute_exists(pk) AND tenant_id = :tenant AND attribute_not_exists(accepted_at) \
-                 AND expires_at > :now",
-            )
+                 AND expires_at > :now AND {NOT_MARKED_EXPIRED}"
+            ))
+            .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
             .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
@@ -104,8 +105,11 @@ impl Store {
                 "expires_at = :expires",
                 "#expires_sk = :expires_sk",
                 "#ttl = :ttl",
+                "#expiry_shard = :expiry_shard",
             ]);
             update = update
+                .expression_attribute_names("#expiry_shard", EXPIRY_SHARD)
+                .expression_attribute_values(":expiry_shard", s(expiry_shard(invite.id)))
                 .expression_attribute_names("#expires_sk", EXPIRES_SK)
                 .expression_attribute_names("#ttl", TTL)
                 .expression_attribute_values(":ttl", self.retention_ttl(expires_at))
