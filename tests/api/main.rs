@@ -24,6 +24,7 @@ mod jwks;
 mod lifecycle;
 mod list;
 mod load;
+mod operations;
 mod platform_chain;
 mod preview;
 mod round_trips;

@@ -1,0 +1,190 @@
+//! Running it in production, as the template says: every function deploys through its alias
+//! with a traffic shift that its alarms roll back, every alarm tells someone, every threshold
+//! is a parameter with its reason.
+
+use std::collections::BTreeSet;
+
+use invites_local::template;
+use serde_yaml::Value;
+
+fn template_text() -> String {
+    std::fs::read_to_string(crate::helpers::repo().join("template.yaml")).unwrap()
+}
+
+/// The target of `!Ref X`.
+fn reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+/// Every `!Ref` target anywhere inside `value`.
+fn references(value: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Tagged(tagged) => match tagged.value.as_str() {
+                Some(target) if tagged.tag == "Ref" => {
+                    found.insert(target.to_owned());
+                }
+                _ => stack.push(&tagged.value),
+            },
+            Value::Sequence(items) => stack.extend(items),
+            Value::Mapping(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn of_type<'a>(resources: &'a serde_yaml::Mapping, kind: &str) -> Vec<(String, &'a Value)> {
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == kind)
+        .map(|(name, resource)| (name.as_str().unwrap().to_owned(), resource))
+        .collect()
+}
+
+/// The function an alarm watches (its `FunctionName` dimension), if any.
+fn watched_function(alarm: &Value) -> Option<String> {
+    alarm["Properties"]["Dimensions"]
+        .as_sequence()?
+        .iter()
+        .find(|d| d["Name"] == "FunctionName")
+        .and_then(|d| reference(&d["Value"]))
+        .map(str::to_owned)
+}
+
+#[test]
+fn every_function_deploys_through_its_alias_and_is_rolled_back_by_its_alarms() {
+    let text = template_text();
+    let document: Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(
+        document["Globals"]["Function"]["AutoPublishAlias"], "live",
+        "every function is invoked through its alias"
+    );
+    assert_eq!(document["Globals"]["Function"]["Tracing"], "Active");
+    let resources = template::resources(&text).unwrap();
+    let alarms = of_type(&resources, "AWS::CloudWatch::Alarm");
+    let functions = of_type(&resources, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), 11);
+    for (name, function) in &functions {
+        let preference = &function["Properties"]["DeploymentPreference"];
+        assert_eq!(
+            reference(&preference["Type"]),
+            Some("DeploymentType"),
+            "{name}: the shift is the DeploymentType parameter"
+        );
+        let rollback = references(&preference["Alarms"]);
+        assert!(!rollback.is_empty(), "{name}: no rollback alarm");
+        for alarm in &rollback {
+            let (_, resource) = alarms
+                .iter()
+                .find(|(a, _)| a == alarm)
+                .unwrap_or_else(|| panic!("{name}: {alarm} is not an alarm"));
+            assert_eq!(
+                watched_function(resource).as_deref(),
+                Some(name.as_str()),
+                "{name}: {alarm} watches another function"
+            );
+        }
+        // Its own errors roll it back; its throttles are watched.
+        for metric in ["Errors", "Throttles"] {
+            let watched = alarms.iter().find(|(_, a)| {
+                a["Properties"]["MetricName"] == metric
+                    && watched_function(a).as_deref() == Some(name.as_str())
+            });
+            let (alarm, _) = watched.unwrap_or_else(|| panic!("{name}: no {metric} alarm"));
+            if metric == "Errors" {
+                assert!(
+                    rollback.contains(alarm),
+                    "{name}: {alarm} does not roll back"
+                );
+            }
+        }
+        let is_http = function["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .any(|event| event["Type"] == "HttpApi");
+        if is_http {
+            assert!(
+                !function["Properties"]["ReservedConcurrentExecutions"].is_null(),
+                "{name}: an HTTP function has its concurrency reserved (a parameter)"
+            );
+        }
+    }
+    let http_5xx: Vec<_> = functions
+        .iter()
+        .filter(|(name, _)| name != "NotFoundFunction")
+        .filter(|(_, f)| f["Properties"]["Events"]["Api"]["Type"] == "HttpApi")
+        .collect();
+    for (name, function) in http_5xx {
+        let rollback = references(&function["Properties"]["DeploymentPreference"]["Alarms"]);
+        assert!(
+            rollback.iter().any(|alarm| {
+                alarms
+                    .iter()
+                    .any(|(a, r)| a == alarm && r["Properties"]["MetricName"] == "ServerErrors")
+            }),
+            "{name}: its 5xx answers do not roll it back"
+        );
+    }
+}
+
+#[test]
+fn every_alarm_tells_the_topic_and_its_threshold_is_a_parameter_with_a_reason() {
+    let text = template_text();
+    let document: Value = serde_yaml::from_str(&text).unwrap();
+    let resources = template::resources(&text).unwrap();
+    let parameters = document["Parameters"].as_mapping().unwrap();
+    let mut seen = BTreeSet::new();
+    for (name, alarm) in of_type(&resources, "AWS::CloudWatch::Alarm") {
+        let properties = &alarm["Properties"];
+        assert!(
+            references(&properties["AlarmActions"]).contains("AlarmTopicArn"),
+            "{name}: does not notify AlarmTopicArn"
+        );
+        let description = properties["AlarmDescription"].as_str().unwrap_or_default();
+        assert!(
+            description.len() > 20,
+            "{name}: says nothing of what it means"
+        );
+        let threshold = reference(&properties["Threshold"])
+            .unwrap_or_else(|| panic!("{name}: the threshold is not a parameter"));
+        let parameter = &parameters[threshold];
+        assert!(
+            !parameter["Default"].is_null(),
+            "{name}: {threshold} has no default"
+        );
+        let reason = parameter["Description"].as_str().unwrap_or_default();
+        assert!(reason.len() > 40, "{threshold}: no reason given");
+        seen.insert(name);
+    }
+    for expected in [
+        "Api5xxRateAlarm",
+        "ApiLatencyP99Alarm",
+        "TableThrottlesAlarm",
+        "TableSystemErrorsAlarm",
+        "EmailFailuresAlarm",
+        "SesBounceRateAlarm",
+        "SesComplaintRateAlarm",
+        "DirectoryDeadLetterAlarm",
+        "PublishEventsDeadLetterAlarm",
+        "RetireInvitesDeadLetterAlarm",
+    ] {
+        assert!(seen.contains(expected), "no {expected}");
+    }
+    // Invitations go through the configuration set whose events feed the SES metrics.
+    let create = &resources["CreateInviteFunction"]["Properties"];
+    assert_eq!(
+        reference(&create["Environment"]["Variables"]["SES_CONFIGURATION_SET"]),
+        Some("InvitesConfigurationSet")
+    );
+    assert_eq!(
+        resources["Dashboard"]["Type"], "AWS::CloudWatch::Dashboard",
+        "one page with all of it"
+    );
+}
