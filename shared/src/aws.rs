@@ -10,6 +10,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::config::AwsClientConfig;
 use crate::metrics::CostMeter;
+use crate::xray::XRaySubsegments;
 
 /// Loads the SDK configuration (region, credentials, endpoints from the standard variables)
 /// with explicit timeouts, standard retries and TLS through rustls + ring.
@@ -31,11 +32,13 @@ pub async fn load_sdk_config(aws: &AwsClientConfig) -> aws_config::SdkConfig {
         .await
 }
 
-/// A DynamoDB client with the cost meter, so each request's log line shows what it spent.
+/// A DynamoDB client with the cost meter, so each request's log line shows what it spent,
+/// and its calls traced (X-Ray subsegments).
 pub fn dynamodb_client(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(sdk)
             .interceptor(CostMeter)
+            .interceptor(XRaySubsegments)
             .build(),
     )
 }

@@ -17,6 +17,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod view;
+pub mod xray;
 
 /// Any error, for causes that are only logged.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -188,3 +188,62 @@ fn every_alarm_tells_the_topic_and_its_threshold_is_a_parameter_with_a_reason() 
         "one page with all of it"
     );
 }
+
+/// With active tracing, Lambda runs the X-Ray daemon beside the function: each SDK call of an
+/// invocation arrives there as a subsegment of the invocation's trace (the real binary over the
+/// Runtime API, which hands it a sampled trace header; a UDP socket playing the daemon).
+#[tokio::test]
+async fn a_traced_invocation_sends_each_sdk_call_to_the_daemon_as_a_subsegment() {
+    use crate::helpers::*;
+    use invites_bench::runtime_api::FunctionProcess;
+    use invites_local::events::ApiEvent;
+
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let daemon = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut env: std::collections::HashMap<String, String> =
+        test_env(table_name()).into_iter().collect();
+    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        env.insert(name, value);
+    }
+    env.insert(
+        "AWS_XRAY_DAEMON_ADDRESS".into(),
+        daemon.local_addr().unwrap().to_string(),
+    );
+    let binary = crate::events::function_binary("list-invites");
+    let mut process = FunctionProcess::start(&binary, &env, None).await.unwrap();
+    let event = ApiEvent::new("GET", "/v1/invites", "/v1/invites").bearer(&admin.token);
+    process.invoke(event.to_json()).await.unwrap();
+    process.stop().await;
+
+    let mut subsegments = Vec::new();
+    let mut buffer = vec![0u8; 65_536];
+    while let Ok(Ok(size)) = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        daemon.recv(&mut buffer),
+    )
+    .await
+    {
+        let text = std::str::from_utf8(&buffer[..size]).unwrap();
+        let (header, document) = text.split_once('\n').unwrap();
+        assert_eq!(header, r#"{"format": "json", "version": 1}"#);
+        subsegments.push(serde_json::from_str::<serde_json::Value>(document).unwrap());
+    }
+    assert!(!subsegments.is_empty(), "no subsegment reached the daemon");
+    for subsegment in &subsegments {
+        assert_eq!(subsegment["type"], "subsegment");
+        assert_eq!(
+            subsegment["trace_id"],
+            "1-00000000-000000000000000000000000"
+        );
+        assert_eq!(subsegment["parent_id"], "0000000000000001");
+        assert_eq!(subsegment["name"], "DynamoDB", "{subsegment}");
+        assert!(subsegment["end_time"].as_f64() >= subsegment["start_time"].as_f64());
+        assert_eq!(subsegment["http"]["response"]["status"], 200);
+    }
+    let operations: Vec<&str> = subsegments
+        .iter()
+        .map(|s| s["aws"]["operation"].as_str().unwrap())
+        .collect();
+    assert!(operations.contains(&"BatchGetItem"), "{operations:?}");
+}

@@ -216,7 +216,7 @@ async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> hyper::Respons
                 )
                 .header(
                     "lambda-runtime-trace-id",
-                    "Root=1-00000000-000000000000000000000000",
+                    "Root=1-00000000-000000000000000000000000;Parent=0000000000000001;Sampled=1",
                 )
                 .body(Full::new(Bytes::from(event.to_string())))
                 .expect("static parts are valid")

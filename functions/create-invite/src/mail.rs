@@ -6,13 +6,16 @@ use aws_sdk_ses::Client;
 use invites_shared::aws::is_transient;
 use invites_shared::domain::{EmailAddress, EmailId, Role, Timestamp};
 use invites_shared::metrics::CostMeter;
+use invites_shared::xray::XRaySubsegments;
 use invites_shared::BoxError;
 
-/// An SES client with the cost meter, so each request's log line counts its SES call.
+/// An SES client with the cost meter, so each request's log line counts its SES call, and its
+/// calls traced (X-Ray subsegments).
 pub fn ses_client(sdk: &aws_config::SdkConfig) -> Client {
     Client::from_conf(
         aws_sdk_ses::config::Builder::from(sdk)
             .interceptor(CostMeter)
+            .interceptor(XRaySubsegments)
             .build(),
     )
 }

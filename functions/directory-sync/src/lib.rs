@@ -75,7 +75,11 @@ impl DirectorySync {
         Ok(Self::new(
             settings,
             dynamodb,
-            aws_sdk_sqs::Client::new(&sdk),
+            aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(&sdk)
+                    .interceptor(invites_shared::xray::XRaySubsegments)
+                    .build(),
+            ),
             Clock::system(),
         ))
     }

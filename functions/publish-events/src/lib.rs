@@ -62,7 +62,12 @@ pub struct PublishEvents {
 impl PublishEvents {
     pub async fn from_env() -> Result<Self, StartupError> {
         let (settings, sdk) = config::load::<Settings>().await?;
-        Ok(Self::new(settings, aws_sdk_eventbridge::Client::new(&sdk)))
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&sdk)
+                .interceptor(invites_shared::xray::XRaySubsegments)
+                .build(),
+        );
+        Ok(Self::new(settings, events))
     }
 
     pub fn new(settings: Settings, events: aws_sdk_eventbridge::Client) -> Self {
