@@ -32,6 +32,13 @@ fn matching_floor(function: &str) -> &'static str {
 /// list-invites with `JWT_HS256_SECRET_ID`: what reading the key at cold start costs.
 const SECRET_VARIANT: &str = "list-invites, key from Secrets Manager";
 
+/// With an X-Ray daemon address, as Lambda sets it under active tracing: what sending each SDK
+/// call as a subsegment costs (a local UDP socket plays the daemon).
+const TRACED_VARIANTS: [(&str, &str); 2] = [
+    ("create-invite, traced (X-Ray daemon set)", "create-invite"),
+    ("list-invites, traced (X-Ray daemon set)", "list-invites"),
+];
+
 const COLD_HEADER: &str = "\
 ### Cold start
 
@@ -58,6 +65,15 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         .collect();
     if let Some(env) = &bench.secret_env {
         variants.push((SECRET_VARIANT, "list-invites", env.clone()));
+    }
+    let daemon = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    for (label, function) in TRACED_VARIANTS {
+        let mut env = bench.env.clone();
+        env.insert(
+            "AWS_XRAY_DAEMON_ADDRESS".into(),
+            daemon.local_addr()?.to_string(),
+        );
+        variants.push((label, function, env));
     }
     for (label, calls) in FLOORS.iter().skip(1) {
         let mut env = bench.env.clone();
@@ -94,8 +110,8 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         ));
     }
     report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ floor making as many calls | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---|\n");
-    for (function, _, _) in &variants {
-        let function = *function;
+    for (function, binary, _) in &variants {
+        let (function, binary) = (*function, *binary);
         let (c, i) = (
             sorted(cold[function].clone()),
             sorted(init[function].clone()),
@@ -118,7 +134,7 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         report.md.push_str(&format!(
             "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× | {:.2}× | {before} |\n",
             i50 / floor_init,
-            c50 / median(&cold[matching_floor(function)]),
+            c50 / median(&cold[matching_floor(binary)]),
             c50 / hello_cold
         ));
         report.results["cold_start_ms"][function] = json!({
