@@ -107,7 +107,7 @@ fn number(item: &Item, name: &str) -> Option<i64> {
 }
 
 /// Moves an invite's expiry to `at`, as time passing would (its keys follow).
-async fn expire_at(id: &str, at: Timestamp) {
+pub(crate) async fn expire_at(id: &str, at: Timestamp) {
     let invite_id = uuid::Uuid::parse_str(id).unwrap().into();
     dynamodb()
         .await

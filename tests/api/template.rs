@@ -79,6 +79,10 @@ fn the_template_table_has_every_index_the_store_queries() {
         keys::INDEX_BY_EXPIRES,
         keys::INDEX_BY_ACCEPTED,
         keys::INDEX_EXPIRING,
+        keys::INDEX_BY_STATE_CREATED,
+        keys::INDEX_BY_STATE_UPDATED,
+        keys::INDEX_BY_STATE_EXPIRES,
+        keys::INDEX_BY_STATE_ACCEPTED,
     ]
     .into_iter()
     .map(str::to_owned)

@@ -43,6 +43,7 @@ pub fn retired_invite(record: &Value) -> Option<RetiredInvite> {
         tenant_id: TenantId::from(uuid("tenant_id")?),
         email: string("email").and_then(|raw| EmailAddress::parse(raw).ok()),
         accepted: string("accepted_at").is_some(),
+        expiry_announced: string("change") == Some("expired"),
     })
 }
 

@@ -81,6 +81,15 @@ pub struct InviteListQuery {
 }
 
 impl InviteListQuery {
+    /// Any filter other than `status` (those a key condition cannot serve).
+    pub fn has_filter_besides_status(&self) -> bool {
+        self.email_contains.is_some()
+            || self.role.is_some()
+            || self.invited_by.is_some()
+            || !self.created.is_open()
+            || !self.updated.is_open()
+    }
+
     pub fn has_filter(&self) -> bool {
         self.email_contains.is_some()
             || self.status.is_some()

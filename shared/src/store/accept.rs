@@ -48,7 +48,7 @@ impl Store {
         let mut set = String::from(
             "SET accepted_at = :now, accepted_by_user_id = :user, updated_at = :now, \
              #updated_sk = :updated_sk, #accepted_pk = :accepted_pk, #accepted_sk = :accepted_sk, \
-             #ttl = :ttl",
+             #ttl = :ttl, #state_pk = :state_pk",
         );
         if !skipped.is_empty() {
             set.push_str(", skipped_groups = :skipped");
@@ -60,6 +60,11 @@ impl Store {
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
             .update_expression(set)
             .expression_attribute_names("#expiry_shard", EXPIRY_SHARD)
+            .expression_attribute_names("#state_pk", STATE_PK)
+            .expression_attribute_values(
+                ":state_pk",
+                s(state_partition(invite.tenant_id, Lifecycle::Accepted)),
+            )
             .expression_attribute_names("#ttl", TTL)
             .expression_attribute_values(":ttl", self.retention_ttl(now));
         if !skipped.is_empty() {

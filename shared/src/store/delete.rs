@@ -47,23 +47,54 @@ impl Store {
         invite: &Invite,
         now: Timestamp,
     ) -> Result<DeleteOutcome, StoreError> {
+        // Whether the sweep announced its expiry decides a counter; the invite does not say,
+        // so guess from its status, and try the other way once if the guess was wrong.
+        let expired = invite.status(now) == InviteStatus::Expired;
+        match self.delete_as(invite, now, expired).await? {
+            DeleteOutcome::Changed if invite.accepted_at.is_none() => {
+                self.delete_as(invite, now, !expired).await
+            }
+            outcome => Ok(outcome),
+        }
+    }
+
+    async fn delete_as(
+        &self,
+        invite: &Invite,
+        now: Timestamp,
+        announced: bool,
+    ) -> Result<DeleteOutcome, StoreError> {
         let accepted = invite.accepted_at.is_some();
         let condition = if accepted {
-            "tenant_id = :tenant AND attribute_exists(accepted_at)"
+            "tenant_id = :tenant AND attribute_exists(accepted_at)".to_owned()
+        } else if announced {
+            "tenant_id = :tenant AND attribute_not_exists(accepted_at) AND #change = :expired"
+                .to_owned()
         } else {
-            "tenant_id = :tenant AND attribute_not_exists(accepted_at)"
+            format!(
+                "tenant_id = :tenant AND attribute_not_exists(accepted_at) AND {NOT_MARKED_EXPIRED}"
+            )
         };
-        let delete = Delete::builder()
+        let mut delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
             .condition_expression(condition)
-            .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()))
-            .build()
-            .expect("key is set");
+            .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()));
+        if !accepted {
+            delete = delete
+                .expression_attribute_names("#change", CHANGE)
+                .expression_attribute_values(":expired", s(EXPIRED_CHANGE));
+        }
+        let delete = delete.build().expect("key is set");
         let delete = TransactWriteItem::builder().delete(delete).build();
         let release = (invite.status(now) == InviteStatus::Pending)
             .then(|| self.release_pending_slot(invite));
-        let counters = self.count_change(invite.tenant_id, -1, if accepted { -1 } else { 0 });
+        let counters = self.count_change_with_expired(
+            invite.tenant_id,
+            -1,
+            if accepted { -1 } else { 0 },
+            if announced && !accepted { -1 } else { 0 },
+        );
         let items = [Some(delete.clone()), Some(counters), release.clone()];
         match self.transact(items.into_iter().flatten().collect()).await? {
             Ok(()) => Ok(DeleteOutcome::Deleted),

@@ -3,11 +3,11 @@
 //! deletes it; `retire-invites` moves the counters).
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::items::*;
 use super::keys::*;
-use super::sdk::{classify, unless_condition_failed};
+use super::sdk::classify;
 use super::{Store, StoreError};
 use crate::domain::{EmailAddress, InviteId, TenantId, Timestamp};
 
@@ -19,6 +19,7 @@ pub struct DueCursor(Item);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueInvite {
     pub id: InviteId,
+    pub tenant_id: TenantId,
     pub expires_at: Timestamp,
 }
 
@@ -30,6 +31,8 @@ pub struct RetiredInvite {
     /// Its address (`None` if unreadable: the counters still move, no slot is freed).
     pub email: Option<EmailAddress>,
     pub accepted: bool,
+    /// Its expiry was announced (counted among the tenant's announced expiries).
+    pub expiry_announced: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,7 @@ impl Store {
             .map(|item| {
                 Ok(DueInvite {
                     id: InviteId::from(invite_id_from_pk(item)?),
+                    tenant_id: TenantId::from(get_uuid(item, "expiring invite", "tenant_id")?),
                     expires_at: get_time(item, "expiring invite", "expires_at")?,
                 })
             })
@@ -84,28 +88,42 @@ impl Store {
         Ok((due, output.last_evaluated_key.map(DueCursor)))
     }
 
-    /// Marks `due` expired (`change = expired`, out of the `expiring` index) if it is still
-    /// the pending invite that expired at `due.expires_at`; `false` if it was accepted,
-    /// deleted or marked meanwhile.
+    /// Marks `due` expired (`change = expired`, out of the `expiring` index, into the tenant's
+    /// `X` partition and its count of announced expiries) if it is still the pending invite
+    /// that expired at `due.expires_at`; `false` if it was accepted, deleted or marked
+    /// meanwhile.
     pub async fn mark_expired(&self, due: &DueInvite, now: Timestamp) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
+        let mark = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(due.id), INVITE_SK)))
-            .update_expression("SET #change = :expired REMOVE #shard")
+            .update_expression("SET #change = :expired, #state_pk = :state_pk REMOVE #shard")
             .condition_expression(
                 "attribute_exists(#shard) AND attribute_not_exists(accepted_at) \
                  AND expires_at = :expires_at AND expires_at <= :now",
             )
             .expression_attribute_names("#change", CHANGE)
             .expression_attribute_names("#shard", EXPIRY_SHARD)
-            .expression_attribute_values(":expired", s("expired"))
+            .expression_attribute_names("#state_pk", STATE_PK)
+            .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
+            .expression_attribute_values(
+                ":state_pk",
+                s(state_partition(due.tenant_id, Lifecycle::Expired)),
+            )
             .expression_attribute_values(":expires_at", s(due.expires_at.to_rfc3339()))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
-            .send()
-            .await;
-        Ok(unless_condition_failed(result)?.is_some())
+            .build()
+            .expect("key and expression are set");
+        let mark = TransactWriteItem::builder().update(mark).build();
+        let counted = self.count_change_with_expired(due.tenant_id, 0, 0, 1);
+        match self.transact(vec![mark.clone(), counted]).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed(0) => Ok(false),
+            // The tenant item is gone: the invite is marked all the same, without counters.
+            Err(cancelled) if cancelled.failed(1) => Ok(self.transact(vec![mark]).await?.is_ok()),
+            Err(cancelled) => Err(StoreError::Failed(
+                format!("mark expired cancelled: {:?}", cancelled.0).into(),
+            )),
+        }
     }
 
     /// Counts the removal of `invite` by DynamoDB's TTL: the tenant's counters lose it, once
@@ -173,7 +191,7 @@ impl Store {
 }
 
 /// The invite id of an index item from its table key (`INVITE#<id>`; the index projects
-/// keys and `expires_at` only).
+/// keys, `expires_at` and `tenant_id` only).
 fn invite_id_from_pk(item: &Item) -> Result<uuid::Uuid, StoreError> {
     get_str(item, "expiring invite", PK)?
         .strip_prefix("INVITE#")

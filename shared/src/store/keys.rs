@@ -23,6 +23,13 @@
 //! partitions, accepted (`<tenant>#A`, sorted by `accepted_at`) and not accepted
 //! (`<tenant>#N`, sorted by id), so invites without `accepted_at` come last either way.
 //!
+//! Four more GSIs serve a status filter as a key condition: `by_state_created`,
+//! `by_state_updated`, `by_state_expires` and `by_state_accepted`, each on `state_pk`
+//! (`<tenant>#P` pending, `<tenant>#X` expired and announced by the sweep, `<tenant>#A`
+//! accepted) with the sort key of its order. An invite past its expiry but not yet swept
+//! (at most one sweep period) is still in `P`: the list finds those few as a key range of
+//! `by_state_expires` and counts them as expired.
+//!
 //! A fifth sparse GSI, `expiring`, holds the pending invites whose expiry has not been
 //! published yet, spread over a few fixed partitions and sorted by expiry: the expiry sweep
 //! reads what is due as a key range. Accepting an invite or publishing its expiry drops it.
@@ -62,6 +69,8 @@ pub const CREATED_SK: &str = "created_sk";
 pub const UPDATED_SK: &str = "updated_sk";
 pub const EXPIRES_SK: &str = "expires_sk";
 pub const ACCEPTED_PK: &str = "accepted_pk";
+/// The invite's lifecycle partition (`state_partition`), key of the `by_state_*` indexes.
+pub const STATE_PK: &str = "state_pk";
 pub const ACCEPTED_SK: &str = "accepted_sk";
 
 pub const INDEX_BY_CREATED: &str = "by_created";
@@ -69,6 +78,10 @@ pub const INDEX_BY_UPDATED: &str = "by_updated";
 pub const INDEX_BY_EXPIRES: &str = "by_expires";
 pub const INDEX_BY_ACCEPTED: &str = "by_accepted";
 pub const INDEX_EXPIRING: &str = "expiring";
+pub const INDEX_BY_STATE_CREATED: &str = "by_state_created";
+pub const INDEX_BY_STATE_UPDATED: &str = "by_state_updated";
+pub const INDEX_BY_STATE_EXPIRES: &str = "by_state_expires";
+pub const INDEX_BY_STATE_ACCEPTED: &str = "by_state_accepted";
 
 /// Partition of the `expiring` index: present only while an invite is pending and its expiry
 /// unpublished. A few fixed partitions, so no single one takes every invite write.
@@ -78,6 +91,8 @@ pub const EXPIRY_SHARDS: u8 = 8;
 /// Counters kept on the tenant item, changed in the same transaction as the invites.
 pub const INVITE_COUNT: &str = "invite_count";
 pub const ACCEPTED_COUNT: &str = "accepted_count";
+/// Invites whose expiry the sweep announced (`state_pk` `X`) and that are not deleted.
+pub const EXPIRED_COUNT: &str = "expired_count";
 /// When an invite's last invitation email was claimed for sending: only one request at a time
 /// sends, and none within the re-invite cooldown.
 pub const EMAIL_CLAIMED_AT: &str = "email_claimed_at";
@@ -169,6 +184,25 @@ pub fn user_email_pk(email: &EmailAddress) -> String {
 /// Sort key of a time-ordered index: the instant, then the id for ties.
 pub fn time_sk(at: Timestamp, invite: InviteId) -> String {
     format!("{}#{invite}", at.to_rfc3339())
+}
+
+/// Where an invite is in its life, as its `state_pk` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Not accepted, expiry not announced (possibly just past, until the sweep comes).
+    Pending,
+    /// Expiry announced by the sweep.
+    Expired,
+    Accepted,
+}
+
+pub fn state_partition(tenant: TenantId, state: Lifecycle) -> String {
+    let letter = match state {
+        Lifecycle::Pending => "P",
+        Lifecycle::Expired => "X",
+        Lifecycle::Accepted => "A",
+    };
+    format!("{tenant}#{letter}")
 }
 
 pub fn accepted_partition(tenant: TenantId, accepted: bool) -> String {

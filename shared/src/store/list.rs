@@ -2,13 +2,15 @@
 //!
 //! Without filters the page is read straight off the sort order's index, and `total` comes from
 //! the tenant's counters: the cost is the page plus the skipped `offset`, whatever the tenant's
-//! size. A status or email filter cannot be answered by a key condition, so it reads every
-//! invite of the tenant (in one index order) to count the matches.
-
-use aws_sdk_dynamodb::types::AttributeValue;
+//! size. A status filter alone is a key condition too: the `by_state_*` index of the order,
+//! partition `A`, `P` or `X` (keys.rs), with `total` from the counters; the few invites past
+//! their expiry that the sweep has not marked yet (`P`, expiry before now: a key range) count
+//! as expired. Other filters (email, role, inviter, dates) cannot be key conditions: they read
+//! every invite of the tenant (of its status partition, with a status) to count the matches.
 
 use super::items::*;
 use super::keys::*;
+use super::list_filter::{filter, Filter};
 use super::{classify, item_sk, Store, StoreError};
 use crate::domain::{
     Invite, InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, Timestamp,
@@ -20,6 +22,17 @@ use crate::domain::{
 pub struct InviteCounts {
     pub total: u64,
     pub accepted: u64,
+    /// Expiries announced by the sweep (partition `X`).
+    pub expired: u64,
+}
+
+impl InviteCounts {
+    /// Not accepted and expiry not announced (partition `P`).
+    fn unannounced(&self) -> u64 {
+        self.total
+            .saturating_sub(self.accepted)
+            .saturating_sub(self.expired)
+    }
 }
 
 impl Store {
@@ -72,121 +85,96 @@ struct Segment {
     partition: String,
     /// How many invites it holds, from the tenant's counters.
     count: u64,
-}
-
-struct Filter {
-    expression: String,
-    names: Vec<(&'static str, &'static str)>,
-    values: Vec<(&'static str, AttributeValue)>,
+    /// Only sort keys below this one (a key range).
+    below: Option<(&'static str, String)>,
 }
 
 fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> Vec<Segment> {
+    if let Some(status) = query.status {
+        return state_segments(tenant, query.sort_by, status, counts);
+    }
     let whole = |index| Segment {
         index,
         partition_attribute: GSI_TENANT,
         partition: tenant.to_string(),
         count: counts.total,
+        below: None,
     };
-    let accepted = Segment {
+    let accepted_segment = |accepted: bool, count| Segment {
         index: INDEX_BY_ACCEPTED,
         partition_attribute: ACCEPTED_PK,
-        partition: accepted_partition(tenant, true),
-        count: counts.accepted,
-    };
-    let not_accepted = Segment {
-        index: INDEX_BY_ACCEPTED,
-        partition_attribute: ACCEPTED_PK,
-        partition: accepted_partition(tenant, false),
-        count: counts.total.saturating_sub(counts.accepted),
+        partition: accepted_partition(tenant, accepted),
+        count,
+        below: None,
     };
     match query.sort_by {
         SortField::CreatedAt => vec![whole(INDEX_BY_CREATED)],
         SortField::UpdatedAt => vec![whole(INDEX_BY_UPDATED)],
         SortField::ExpiresAt => vec![whole(INDEX_BY_EXPIRES)],
         // Invites never accepted come after the accepted ones in either direction.
-        SortField::AcceptedAt => match query.status {
-            Some(InviteStatus::Accepted) => vec![accepted],
-            Some(InviteStatus::Pending | InviteStatus::Expired) => vec![not_accepted],
-            None => vec![accepted, not_accepted],
-        },
+        SortField::AcceptedAt => vec![
+            accepted_segment(true, counts.accepted),
+            accepted_segment(false, counts.total.saturating_sub(counts.accepted)),
+        ],
     }
 }
 
-fn filter(query: &InviteListQuery, now: Timestamp) -> Filter {
-    let mut parts = Vec::new();
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    if let Some(needle) = &query.email_contains {
-        parts.push("contains(#email, :email)");
-        names.push(("#email", "email"));
-        values.push((":email", s(needle.clone())));
+/// The partitions of the `by_state_*` index of `sort` that hold the invites of `status`: an
+/// expired invite is announced (`X`) or, until the sweep comes, still in `P` with its expiry
+/// past (a key range of `by_state_expires`).
+fn state_segments(
+    tenant: TenantId,
+    sort: SortField,
+    status: InviteStatus,
+    counts: InviteCounts,
+) -> Vec<Segment> {
+    let index = match sort {
+        SortField::CreatedAt => INDEX_BY_STATE_CREATED,
+        SortField::UpdatedAt => INDEX_BY_STATE_UPDATED,
+        SortField::ExpiresAt => INDEX_BY_STATE_EXPIRES,
+        SortField::AcceptedAt => INDEX_BY_STATE_ACCEPTED,
+    };
+    let partition = |state, count| Segment {
+        index,
+        partition_attribute: STATE_PK,
+        partition: state_partition(tenant, state),
+        count,
+        below: None,
+    };
+    match status {
+        InviteStatus::Accepted => vec![partition(Lifecycle::Accepted, counts.accepted)],
+        InviteStatus::Pending => vec![partition(Lifecycle::Pending, counts.unannounced())],
+        InviteStatus::Expired => vec![partition(Lifecycle::Expired, counts.expired)],
     }
-    if let Some(status) = query.status {
-        names.push(("#accepted_at", "accepted_at"));
-        match status {
-            InviteStatus::Accepted => parts.push("attribute_exists(#accepted_at)"),
-            InviteStatus::Pending | InviteStatus::Expired => {
-                parts.push(if status == InviteStatus::Pending {
-                    "attribute_not_exists(#accepted_at) AND #expires_at > :now"
-                } else {
-                    "attribute_not_exists(#accepted_at) AND #expires_at <= :now"
-                });
-                names.push(("#expires_at", "expires_at"));
-                values.push((":now", s(now.to_rfc3339())));
-            }
-        }
+}
+
+/// The invites of `tenant` past their expiry whose expiry the sweep has not announced yet:
+/// at most one sweep period's worth, read as a key range.
+fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
+    Segment {
+        index: INDEX_BY_STATE_EXPIRES,
+        partition_attribute: STATE_PK,
+        partition: state_partition(tenant, Lifecycle::Pending),
+        count: 0,
+        below: Some((EXPIRES_SK, now.to_rfc3339())),
     }
-    if let Some(role) = query.role {
-        parts.push("#role = :role");
-        names.push(("#role", "role"));
-        values.push((":role", s(role.as_str())));
+}
+
+/// The sort key of `invite` in the index of `sort` (its order, ties by id).
+fn sort_key(invite: &Invite, sort: SortField) -> String {
+    match sort {
+        SortField::CreatedAt => time_sk(invite.created_at, invite.id),
+        SortField::UpdatedAt => time_sk(invite.updated_at, invite.id),
+        SortField::ExpiresAt => time_sk(invite.expires_at, invite.id),
+        SortField::AcceptedAt => accepted_sk(invite.accepted_at, invite.id),
     }
-    if let Some(inviter) = query.invited_by {
-        parts.push("#invited_by = :invited_by");
-        names.push(("#invited_by", "invited_by_user_id"));
-        values.push((":invited_by", s(inviter.to_string())));
-    }
-    // Stored instants are fixed-width UTC strings: string order is time order.
-    let ranges = [
-        (
-            "#created_at",
-            "created_at",
-            &query.created,
-            [":created_after", ":created_before"],
-        ),
-        (
-            "#updated_at",
-            "updated_at",
-            &query.updated,
-            [":updated_after", ":updated_before"],
-        ),
-    ];
-    for (name, attribute, range, [after, before]) in ranges {
-        if range.is_open() {
-            continue;
-        }
-        names.push((name, attribute));
-        if let Some(at) = range.after {
-            parts.push(if name == "#created_at" {
-                "#created_at >= :created_after"
-            } else {
-                "#updated_at >= :updated_after"
-            });
-            values.push((after, s(at.to_rfc3339())));
-        }
-        if let Some(at) = range.before {
-            parts.push(if name == "#created_at" {
-                "#created_at < :created_before"
-            } else {
-                "#updated_at < :updated_before"
-            });
-            values.push((before, s(at.to_rfc3339())));
-        }
-    }
-    Filter {
-        expression: parts.join(" AND "),
-        names,
-        values,
+}
+
+/// Puts invites read from several partitions in the list's order.
+fn in_order(invites: &mut [Invite], sort: SortField, forward: bool) {
+    invites.sort_by_cached_key(|invite| sort_key(invite, sort));
+    if !forward {
+        invites.reverse();
     }
 }
 
@@ -201,11 +189,21 @@ async fn list_page(
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
 
+    if let (Some(status), false) = (query.status, query.has_filter_besides_status()) {
+        return status_page(store, tenant, query, status, counts, now).await;
+    }
     if query.has_filter() {
         let filter = filter(query, now);
         let mut matching = Vec::new();
-        for segment in segments(tenant, query, counts) {
-            matching.extend(read_segment(store, &segment, Some(&filter), forward, None).await?);
+        let mut segments = segments(tenant, query, counts);
+        if query.status == Some(InviteStatus::Expired) {
+            segments.push(unannounced_expiries(tenant, now));
+        }
+        for segment in &segments {
+            matching.extend(read_segment(store, segment, Some(&filter), forward, None).await?);
+        }
+        if segments.len() > 1 && query.status.is_some() {
+            in_order(&mut matching, query.sort_by, forward);
         }
         let total = matching.len() as u64;
         let items = matching.into_iter().skip(offset).take(limit).collect();
@@ -234,6 +232,55 @@ async fn list_page(
     })
 }
 
+/// A page of one status, off its partition in the order's `by_state_*` index: the page and
+/// the skipped `offset` are read, whatever the tenant's size, plus the unannounced expiries
+/// (a key range, at most one sweep period's worth) for `pending` and `expired`.
+async fn status_page(
+    store: &Store,
+    tenant: TenantId,
+    query: &InviteListQuery,
+    status: InviteStatus,
+    counts: InviteCounts,
+    now: Timestamp,
+) -> Result<InvitePage, StoreError> {
+    let forward = query.sort_dir == SortDirection::Ascending;
+    let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
+    let limit = query.limit as usize;
+    let want = offset.saturating_add(limit);
+    let [segment] = <[Segment; 1]>::try_from(state_segments(tenant, query.sort_by, status, counts))
+        .unwrap_or_else(|_| unreachable!("one partition per status"));
+    let unannounced = match status {
+        InviteStatus::Accepted => Vec::new(),
+        _ => read_segment(store, &unannounced_expiries(tenant, now), None, true, None).await?,
+    };
+    let (invites, total) = match status {
+        InviteStatus::Accepted => (
+            read_segment(store, &segment, None, forward, Some(want)).await?,
+            counts.accepted,
+        ),
+        InviteStatus::Pending => {
+            // Those past their expiry are not pending; they are read (few) and dropped.
+            let pending = Filter {
+                expression: "#expires_at > :now".into(),
+                names: vec![("#expires_at", "expires_at")],
+                values: vec![(":now", s(now.to_rfc3339()))],
+            };
+            let total = segment.count.saturating_sub(unannounced.len() as u64);
+            let read = read_segment(store, &segment, Some(&pending), forward, Some(want)).await?;
+            (read, total)
+        }
+        InviteStatus::Expired => {
+            let mut read = read_segment(store, &segment, None, forward, Some(want)).await?;
+            let total = counts.expired + unannounced.len() as u64;
+            read.extend(unannounced);
+            in_order(&mut read, query.sort_by, forward);
+            (read, total)
+        }
+    };
+    let items = invites.into_iter().skip(offset).take(limit).collect();
+    Ok(InvitePage { items, total })
+}
+
 /// Reads a segment in order, all of it or its first `want` invites, page by page.
 async fn read_segment(
     store: &Store,
@@ -250,11 +297,17 @@ async fn read_segment(
             .query()
             .table_name(&store.table)
             .index_name(segment.index)
-            .key_condition_expression("#partition = :partition")
             .expression_attribute_names("#partition", segment.partition_attribute)
             .expression_attribute_values(":partition", s(segment.partition.clone()))
             .scan_index_forward(forward)
             .set_exclusive_start_key(start.take());
+        request = match &segment.below {
+            None => request.key_condition_expression("#partition = :partition"),
+            Some((attribute, bound)) => request
+                .key_condition_expression("#partition = :partition AND #sort < :below")
+                .expression_attribute_names("#sort", *attribute)
+                .expression_attribute_values(":below", s(bound.clone())),
+        };
         if let Some(filter) = filter {
             request = request.filter_expression(&filter.expression);
             for (name, attribute) in &filter.names {

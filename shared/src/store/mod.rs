@@ -19,6 +19,7 @@ mod groups;
 mod items;
 pub mod keys;
 mod list;
+mod list_filter;
 mod preview;
 mod sdk;
 mod sync;

@@ -217,7 +217,18 @@ impl Store {
         invites: i64,
         accepted: i64,
     ) -> TransactWriteItem {
-        self.counters(tenant, invites, accepted, None)
+        self.counters(tenant, (invites, accepted, 0), None)
+    }
+
+    /// Like `count_change`, and `expired` added to the count of announced expiries.
+    pub(super) fn count_change_with_expired(
+        &self,
+        tenant: TenantId,
+        invites: i64,
+        accepted: i64,
+        expired: i64,
+    ) -> TransactWriteItem {
+        self.counters(tenant, (invites, accepted, expired), None)
     }
 
     /// Like `count_change`, with one more member, refused (condition failed) when the tenant
@@ -268,26 +279,36 @@ impl Store {
     /// A new open invite, refused (condition failed) when the tenant already has `cap` open
     /// invites. Tenants counted before the open count existed start from none.
     pub(super) fn count_new_invite_capped(&self, tenant: TenantId, cap: u64) -> TransactWriteItem {
-        self.counters(tenant, 1, 0, Some(cap))
+        self.counters(tenant, (1, 0, 0), Some(cap))
     }
 
+    /// Adds (invites, accepted, announced expiries) to the tenant's counters, and their
+    /// difference to the open count.
     fn counters(
         &self,
         tenant: TenantId,
-        invites: i64,
-        accepted: i64,
+        (invites, accepted, expired): (i64, i64, i64),
         cap: Option<u64>,
     ) -> TransactWriteItem {
+        let mut expression = String::from("ADD #total :total, #accepted :accepted, #open :open");
+        if expired != 0 {
+            expression.push_str(", #expired :expired");
+        }
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #total :total, #accepted :accepted, #open :open")
+            .update_expression(expression)
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
             .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_values(":total", n(invites))
             .expression_attribute_values(":accepted", n(accepted))
             .expression_attribute_values(":open", n(invites - accepted));
+        if expired != 0 {
+            update = update
+                .expression_attribute_names("#expired", EXPIRED_COUNT)
+                .expression_attribute_values(":expired", n(expired));
+        }
         update = match cap {
             None => update.condition_expression("attribute_exists(pk)"),
             Some(cap) => update

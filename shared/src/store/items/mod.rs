@@ -85,6 +85,7 @@ pub fn counts_from_tenant_item(item: &Item) -> super::InviteCounts {
     super::InviteCounts {
         total: get_count(item, INVITE_COUNT),
         accepted: get_count(item, ACCEPTED_COUNT),
+        expired: get_count(item, EXPIRED_COUNT),
     }
 }
 
@@ -140,6 +141,12 @@ pub fn invite_to_item(invite: &Invite) -> Item {
         ACCEPTED_SK.into(),
         s(accepted_sk(invite.accepted_at, invite.id)),
     );
+    let state = if invite.accepted_at.is_some() {
+        Lifecycle::Accepted
+    } else {
+        Lifecycle::Pending
+    };
+    item.insert(STATE_PK.into(), s(state_partition(invite.tenant_id, state)));
     if invite.accepted_at.is_none() {
         item.insert(EXPIRY_SHARD.into(), s(expiry_shard(invite.id)));
     }

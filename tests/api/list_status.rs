@@ -1,0 +1,186 @@
+//! A status filter is a key condition (#15): the page and its `total` come off the status's
+//! partition and the counters, exact across announced and not-yet-announced expiries, and its
+//! cost does not grow with the tenant.
+
+use std::collections::HashMap;
+
+use invites_bench::runtime_api::{FunctionProcess, Outcome};
+use invites_local::events::ApiEvent;
+use invites_shared::domain::{Invite, InviteId, Role, Timestamp};
+use serde_json::Value;
+
+use crate::events::function_binary;
+use crate::helpers::*;
+use crate::lifecycle::expire_at;
+
+/// One sweep of the real `expire-invites` binary.
+async fn sweep() {
+    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
+    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        env.insert(name, value);
+    }
+    let mut process = FunctionProcess::start(&function_binary("expire-invites"), &env, None)
+        .await
+        .unwrap();
+    let event = serde_json::json!({ "source": "aws.scheduler", "detail": {} });
+    assert!(matches!(
+        process.invoke(event).await.unwrap(),
+        Outcome::Response(_)
+    ));
+    process.stop().await;
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expiries() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    let mut made = Vec::new();
+    for label in [
+        "accepted",
+        "announced",
+        "unannounced",
+        "pending-1",
+        "pending-2",
+    ] {
+        let invitee = app.user(label).await;
+        let invite = app.invite(&admin, invitee.email.as_str(), "USER").await;
+        made.push((invite["id"].as_str().unwrap().to_owned(), invitee));
+    }
+    let [accepted, announced, unannounced, pending_1, pending_2] =
+        <[String; 5]>::try_from(made.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()).unwrap();
+    let actor = app.actor(made[0].1.clone(), admin.tenant);
+    assert_eq!(app.accept(&actor.token, &accepted).await.status(), 200);
+    let past =
+        |seconds| Timestamp::from_datetime(chrono::Utc::now() - chrono::Duration::seconds(seconds));
+    expire_at(&announced, past(20)).await;
+    sweep().await; // announces it (partition X)
+    expire_at(&unannounced, past(10)).await; // past its expiry, not yet swept (still P)
+
+    let list = |query: &'static str| app.list_ok(&admin.token, query);
+    let page = list("status=accepted").await;
+    assert_eq!(
+        (ids(&page), page["total"].clone()),
+        (vec![accepted.clone()], 1.into())
+    );
+    let page = list("status=pending&sort_by=created_at&sort_dir=asc").await;
+    assert_eq!(ids(&page), [pending_1.clone(), pending_2.clone()]);
+    assert_eq!(page["total"], 2);
+    let page = list("status=expired&sort_by=created_at&sort_dir=asc").await;
+    assert_eq!(ids(&page), [announced.clone(), unannounced.clone()]);
+    assert_eq!(page["total"], 2);
+    for item in page["items"].as_array().unwrap() {
+        assert_eq!(item["status"], "expired", "{item}");
+    }
+    // In the order asked for, across the two partitions, and paged.
+    let page = list("status=expired&sort_by=expires_at&sort_dir=desc").await;
+    assert_eq!(ids(&page), [unannounced.clone(), announced.clone()]);
+    let page = list("status=expired&sort_by=expires_at&sort_dir=desc&limit=1&offset=1").await;
+    assert_eq!(
+        (ids(&page), page["total"].clone()),
+        (vec![announced.clone()], 2.into())
+    );
+    let page = list("status=pending&sort_by=accepted_at&limit=1").await;
+    assert_eq!(page["total"], 2);
+    assert_eq!(ids(&page).len(), 1);
+    // Status with another filter: the status partition, filtered.
+    let email = made[2].1.email.as_str().to_owned();
+    let query = format!("status=expired&email={}", &email[..12]);
+    let page = app.list_ok(&admin.token, &query).await;
+    assert_eq!(
+        (ids(&page), page["total"].clone()),
+        (vec![unannounced.clone()], 1.into())
+    );
+
+    // Deleting an announced expiry and an unannounced one keeps every count exact.
+    assert_eq!(app.delete(&admin.token, &announced).await.status(), 204);
+    assert_eq!(app.delete(&admin.token, &unannounced).await.status(), 204);
+    assert_eq!(list("status=expired").await["total"], 0);
+    assert_eq!(list("status=pending").await["total"], 2);
+    assert_eq!(list("").await["total"], 3);
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!((counts.total, counts.accepted, counts.expired), (3, 1, 0));
+}
+
+/// The first page of a status costs a few capacity units whatever the tenant's size: the same
+/// request against 30 and 300 pending invites (the real list-invites binary's EMF line).
+#[tokio::test]
+async fn a_status_page_costs_the_same_at_any_tenant_size() {
+    let app = TestApp::spawn().await;
+    let mut cost = Vec::new();
+    for size in [30usize, 300] {
+        let admin = app.tenant_admin().await;
+        let now = app.clock.now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..size {
+            let invite = Invite {
+                id: InviteId::new_random(),
+                tenant_id: admin.tenant,
+                email: invites_shared::domain::EmailAddress::parse(&unique_email("bulk")).unwrap(),
+                role: Role::User,
+                expires_at: now.plus(chrono::Duration::days(7)),
+                accepted_at: None,
+                accepted_by_user_id: None,
+                created_at: now,
+                updated_at: now,
+                invited_by_user_id: admin.user.id,
+                email_id: None,
+                groups: Default::default(),
+                skipped_groups: Default::default(),
+            };
+            let store = app.store.clone();
+            tasks.spawn(async move {
+                store
+                    .insert_pending_invite(&invite, None, u64::MAX, false)
+                    .await
+                    .unwrap()
+            });
+            if tasks.len() >= 16 {
+                tasks.join_next().await.unwrap().unwrap();
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
+        for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+            env.insert(name, value);
+        }
+        let log = std::env::temp_dir().join(format!("list-status-{}.log", uuid::Uuid::new_v4()));
+        let mut process =
+            FunctionProcess::start(&function_binary("list-invites"), &env, Some(&log))
+                .await
+                .unwrap();
+        let event = ApiEvent::new("GET", "/v1/invites", "/v1/invites")
+            .query("status", "pending")
+            .bearer(&admin.token);
+        let Outcome::Response(response) = process.invoke(event.to_json()).await.unwrap() else {
+            panic!("list-invites failed");
+        };
+        process.stop().await;
+        let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["total"], size, "{body}");
+        let line = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|line| line.get("_aws").is_some())
+            .unwrap();
+        let _ = std::fs::remove_file(&log);
+        cost.push(line["ReadCapacityUnits"].as_f64().unwrap());
+    }
+    eprintln!("status=pending first page: {cost:?} RCU at 30 and 300 invites");
+    assert!(
+        cost[1] <= cost[0] + 0.5,
+        "the cost grew with the tenant: {cost:?}"
+    );
+    assert!(cost[1] < 10.0, "{cost:?}");
+}
