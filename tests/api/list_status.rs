@@ -110,6 +110,39 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
     assert_eq!((counts.total, counts.accepted, counts.expired), (3, 1, 0));
 }
 
+/// Lists through the real list-invites binary: each query's body and its RCU (EMF line).
+async fn list_costs(token: &str, queries: &[Vec<(&str, String)>]) -> Vec<(Value, f64)> {
+    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
+    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        env.insert(name, value);
+    }
+    let log = std::env::temp_dir().join(format!("list-cost-{}.log", uuid::Uuid::new_v4()));
+    let mut process = FunctionProcess::start(&function_binary("list-invites"), &env, Some(&log))
+        .await
+        .unwrap();
+    let mut bodies = Vec::new();
+    for query in queries {
+        let mut event = ApiEvent::new("GET", "/v1/invites", "/v1/invites").bearer(token);
+        for (name, value) in query {
+            event = event.query(name, value);
+        }
+        let Outcome::Response(response) = process.invoke(event.to_json()).await.unwrap() else {
+            panic!("list-invites failed");
+        };
+        bodies.push(serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap());
+    }
+    process.stop().await;
+    let costs: Vec<f64> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .map(|line| line["ReadCapacityUnits"].as_f64().unwrap())
+        .collect();
+    let _ = std::fs::remove_file(&log);
+    bodies.into_iter().zip(costs).collect()
+}
+
 /// The first page of a status costs a few capacity units whatever the tenant's size: the same
 /// request against 30 and 300 pending invites (the real list-invites binary's EMF line).
 #[tokio::test]
@@ -150,32 +183,35 @@ async fn a_status_page_costs_the_same_at_any_tenant_size() {
         while let Some(done) = tasks.join_next().await {
             done.unwrap();
         }
-        let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
-        for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-            env.insert(name, value);
-        }
-        let log = std::env::temp_dir().join(format!("list-status-{}.log", uuid::Uuid::new_v4()));
-        let mut process =
-            FunctionProcess::start(&function_binary("list-invites"), &env, Some(&log))
-                .await
-                .unwrap();
-        let event = ApiEvent::new("GET", "/v1/invites", "/v1/invites")
-            .query("status", "pending")
-            .bearer(&admin.token);
-        let Outcome::Response(response) = process.invoke(event.to_json()).await.unwrap() else {
-            panic!("list-invites failed");
-        };
-        process.stop().await;
-        let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        let [(body, rcu)] = <[(Value, f64); 1]>::try_from(
+            list_costs(&admin.token, &[vec![("status", "pending".to_owned())]]).await,
+        )
+        .unwrap();
         assert_eq!(body["total"], size, "{body}");
-        let line = std::fs::read_to_string(&log)
-            .unwrap()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find(|line| line.get("_aws").is_some())
-            .unwrap();
-        let _ = std::fs::remove_file(&log);
-        cost.push(line["ReadCapacityUnits"].as_f64().unwrap());
+        cost.push(rcu);
+        if size == 300 {
+            // Deep pages: offset 250 reads the 250 skipped; a cursor reads the page only.
+            let before = app.list_ok(&admin.token, "offset=150&limit=100").await;
+            let cursor = before["next_cursor"].as_str().unwrap().to_owned();
+            let pages = list_costs(
+                &admin.token,
+                &[
+                    vec![("offset", "250".into()), ("limit", "50".into())],
+                    vec![("cursor", cursor), ("limit", "50".into())],
+                ],
+            )
+            .await;
+            assert_eq!(ids(&pages[0].0), ids(&pages[1].0));
+            eprintln!(
+                "deep page at 300 invites: offset {} RCU, cursor {} RCU",
+                pages[0].1, pages[1].1
+            );
+            assert!(
+                pages[1].1 * 3.0 < pages[0].1,
+                "{:?}",
+                (pages[0].1, pages[1].1)
+            );
+        }
     }
     eprintln!("status=pending first page: {cost:?} RCU at 30 and 300 invites");
     assert!(
@@ -183,4 +219,52 @@ async fn a_status_page_costs_the_same_at_any_tenant_size() {
         "the cost grew with the tenant: {cost:?}"
     );
     assert!(cost[1] < 10.0, "{cost:?}");
+}
+
+/// Paging by `cursor` gives the pages offsets give, and a page read by cursor costs what the
+/// page costs however deep; a cursor of another query, or with an offset, is refused (422).
+#[tokio::test]
+async fn cursor_pages_match_offset_pages_and_cost_only_the_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant_admin().await;
+    for i in 0..5 {
+        app.invite(&admin, &unique_email(&format!("cursor{i}")), "USER")
+            .await;
+    }
+    for query in [
+        "sort_by=created_at&sort_dir=asc",
+        "sort_by=expires_at&sort_dir=desc",
+        "status=pending&sort_by=updated_at",
+        "status=pending&sort_by=accepted_at",
+    ] {
+        let by_offset = ids(&app.list_ok(&admin.token, &format!("{query}&limit=5")).await);
+        let mut by_cursor = Vec::new();
+        let mut page = app.list_ok(&admin.token, &format!("{query}&limit=2")).await;
+        loop {
+            by_cursor.extend(ids(&page));
+            let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+                break;
+            };
+            page = app
+                .list_ok(&admin.token, &format!("{query}&limit=2&cursor={cursor}"))
+                .await;
+        }
+        assert_eq!(by_cursor, by_offset, "{query}");
+    }
+    let first = app.list_ok(&admin.token, "limit=2").await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    for query in [
+        format!("limit=2&sort_dir=desc&cursor={cursor}"),
+        format!("limit=2&offset=2&cursor={cursor}"),
+        format!("limit=2&email=cursor&cursor={cursor}"),
+        "limit=2&cursor=zz".to_owned(),
+        "limit=2&cursor=7631".to_owned(),
+    ] {
+        let (status, body) = error_of(app.list(&admin.token, &query).await).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(
+            body["detail"][0]["loc"],
+            serde_json::json!(["query", "cursor"])
+        );
+    }
 }

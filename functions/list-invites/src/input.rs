@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use invites_shared::domain::{
-    InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, TimeRange, Timestamp,
-    UserId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+    InviteListQuery, InviteStatus, ListCursor, Role, SortDirection, SortField, TenantId, TimeRange,
+    Timestamp, UserId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
 };
 use invites_shared::http::{enum_issue, loc, parse_uuid, Invalid, ValidationIssue};
 use serde_json::json;
@@ -85,6 +85,29 @@ fn bounded_int(
 /// turned into a space is read back as `+`.
 fn parse_instant(raw: &str) -> Option<Timestamp> {
     Timestamp::parse_client(&raw.replace(' ', "+"))
+}
+
+/// The sort key a `cursor` resumes after, if it is one of this very query (422 otherwise). A
+/// cursor serves reads of one ordered partition: no `offset`, no filter but `status`, and
+/// `sort_by=accepted_at` only with a `status`.
+fn resume_key(raw: &str, query: &InviteListQuery) -> Result<String, Invalid> {
+    let issue = |message: &str| {
+        Invalid(vec![ValidationIssue::new(
+            "value_error",
+            loc("query", "cursor"),
+            message,
+            json!(raw),
+        )])
+    };
+    if query.offset != 0 || !query.resumable() {
+        return Err(issue(
+            "Value error, a cursor cannot be combined with offset, with filters other than \
+             status, or with sort_by=accepted_at without status",
+        ));
+    }
+    ListCursor::resume_key(raw, query).ok_or_else(|| {
+        issue("Value error, not a cursor of this query: pass the next_cursor of its previous page")
+    })
 }
 
 /// Parses the list-invites query string; unknown parameters are ignored, as FastAPI does.
@@ -185,21 +208,23 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
     if !issues.is_empty() {
         return Err(Invalid(issues));
     }
-    Ok(ListInvitesInput {
-        tenant_id,
-        query: InviteListQuery {
-            email_contains,
-            status,
-            role,
-            invited_by,
-            created,
-            updated,
-            limit: u32::try_from(limit).unwrap_or(MAX_PAGE_SIZE),
-            offset,
-            sort_by,
-            sort_dir,
-        },
-    })
+    let mut query = InviteListQuery {
+        email_contains,
+        status,
+        role,
+        invited_by,
+        created,
+        updated,
+        limit: u32::try_from(limit).unwrap_or(MAX_PAGE_SIZE),
+        offset,
+        sort_by,
+        sort_dir,
+        after: None,
+    };
+    if let Some(raw) = params.get("cursor") {
+        query.after = Some(resume_key(raw, &query)?);
+    }
+    Ok(ListInvitesInput { tenant_id, query })
 }
 
 #[cfg(test)]

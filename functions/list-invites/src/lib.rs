@@ -8,7 +8,7 @@ pub mod input;
 use invites_shared::auth::{require_manager, AuthError, NotAManager};
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
-use invites_shared::domain::Clock;
+use invites_shared::domain::{Clock, InviteListQuery, ListCursor};
 use invites_shared::http::{json_response, ApiError, Invalid};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
@@ -102,6 +102,17 @@ struct InvitePageResponse {
     total: u64,
     limit: u32,
     offset: u64,
+    /// Pass as `cursor` for the next page (same query, no offset): it costs what the page
+    /// costs, however deep. Null when the page is not full. Clients that page by `offset`
+    /// ignore it.
+    next_cursor: Option<String>,
+}
+
+/// The next page's cursor, for the queries a cursor serves (see `input::resume_key`).
+fn cursor_after(query: &InviteListQuery, last_key: Option<String>) -> Option<String> {
+    last_key
+        .filter(|_| query.resumable())
+        .map(|key| ListCursor::after(query, key).encode())
 }
 
 impl Function for ListInvites {
@@ -135,6 +146,7 @@ impl Function for ListInvites {
             total: page.total,
             limit: input.query.limit,
             offset: input.query.offset,
+            next_cursor: cursor_after(&input.query, page.last_key),
         };
         Ok(json_response(StatusCode::OK, &body))
     }

@@ -78,9 +78,81 @@ pub struct InviteListQuery {
     pub offset: u64,
     pub sort_by: SortField,
     pub sort_dir: SortDirection,
+    /// Resume after the invite whose key in the order is this (a cursor from a previous
+    /// page); never with an `offset` or filters other than `status`.
+    pub after: Option<String>,
+}
+
+/// The opaque `cursor` of a page: the query it belongs to and the key, in the list's order,
+/// of the page's last invite. Hex text, so that it passes through a URL untouched. It can only
+/// position a read within the caller's own tenant: the tenant never comes from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    shape: String,
+    sort_key: String,
+}
+
+impl ListCursor {
+    /// The cursor that resumes `query` after the invite whose key in its order is `sort_key`.
+    pub fn after(query: &InviteListQuery, sort_key: String) -> Self {
+        Self {
+            shape: query.shape(),
+            sort_key,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("v1\n{}\n{}", self.shape, self.sort_key)
+            .bytes()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    /// The sort key to resume after, if `raw` is a cursor of `query` (same order, direction
+    /// and filters) ending in an invite id.
+    pub fn resume_key(raw: &str, query: &InviteListQuery) -> Option<String> {
+        if raw.len() % 2 != 0 || raw.len() > 1024 {
+            return None;
+        }
+        let bytes = (0..raw.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(raw.get(at..at + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut parts = text.splitn(3, '\n');
+        let (version, shape, sort_key) = (parts.next()?, parts.next()?, parts.next()?);
+        let id = sort_key.rsplit('#').next()?;
+        let valid = version == "v1"
+            && shape == query.shape()
+            && uuid::Uuid::parse_str(id).is_ok()
+            && sort_key.len() <= 200;
+        valid.then(|| sort_key.to_owned())
+    }
 }
 
 impl InviteListQuery {
+    /// What a cursor must match: the order, its direction and the filters.
+    fn shape(&self) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.sort_by,
+            self.sort_dir,
+            self.status,
+            self.email_contains,
+            self.role,
+            self.invited_by,
+            self.created,
+            self.updated
+        )
+    }
+
+    /// Whether a cursor can resume this query: it reads one ordered partition (no filter but
+    /// `status`; `accepted_at` order only with a `status`).
+    pub fn resumable(&self) -> bool {
+        !(self.has_filter_besides_status()
+            || (self.sort_by == SortField::AcceptedAt && self.status.is_none()))
+    }
+
     /// Any filter other than `status` (those a key condition cannot serve).
     pub fn has_filter_besides_status(&self) -> bool {
         self.email_contains.is_some()

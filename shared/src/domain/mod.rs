@@ -17,8 +17,8 @@ pub use groups::{Group, GroupIds, TooManyGroups, MAX_GROUPS};
 pub use ids::{EmailId, GroupId, InviteId, TenantId, UserId};
 pub use invite::{Invite, InviteStatus};
 pub use list_query::{
-    InviteListQuery, SortDirection, SortField, TimeRange, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
-    MIN_PAGE_SIZE,
+    InviteListQuery, ListCursor, SortDirection, SortField, TimeRange, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, MIN_PAGE_SIZE,
 };
 pub use role::Role;
 pub use time::{Clock, Timestamp};

@@ -76,6 +76,21 @@ impl Store {
 pub struct InvitePage {
     pub items: Vec<Invite>,
     pub total: u64,
+    /// The last invite's key in the order, when the page is full (a next page may follow).
+    pub last_key: Option<String>,
+}
+
+impl InvitePage {
+    fn new(items: Vec<Invite>, total: u64, query: &InviteListQuery) -> Self {
+        let last_key = (items.len() == query.limit as usize)
+            .then(|| items.last().map(|invite| sort_key(invite, query.sort_by)))
+            .flatten();
+        Self {
+            items,
+            total,
+            last_key,
+        }
+    }
 }
 
 /// A run of invites read in order from one index partition.
@@ -87,11 +102,25 @@ struct Segment {
     count: u64,
     /// Only sort keys below this one (a key range).
     below: Option<(&'static str, String)>,
+    /// The sort key attribute of its index.
+    sort_attribute: &'static str,
+    /// Resume after the invite with this sort key (a cursor).
+    after: Option<String>,
+}
+
+/// The sort key attribute of the indexes of `sort`.
+fn sort_attribute(sort: SortField) -> &'static str {
+    match sort {
+        SortField::CreatedAt => CREATED_SK,
+        SortField::UpdatedAt => UPDATED_SK,
+        SortField::ExpiresAt => EXPIRES_SK,
+        SortField::AcceptedAt => ACCEPTED_SK,
+    }
 }
 
 fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> Vec<Segment> {
     if let Some(status) = query.status {
-        return state_segments(tenant, query.sort_by, status, counts);
+        return state_segments(tenant, query, status, counts);
     }
     let whole = |index| Segment {
         index,
@@ -99,6 +128,8 @@ fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> 
         partition: tenant.to_string(),
         count: counts.total,
         below: None,
+        sort_attribute: sort_attribute(query.sort_by),
+        after: query.after.clone(),
     };
     let accepted_segment = |accepted: bool, count| Segment {
         index: INDEX_BY_ACCEPTED,
@@ -106,6 +137,8 @@ fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> 
         partition: accepted_partition(tenant, accepted),
         count,
         below: None,
+        sort_attribute: ACCEPTED_SK,
+        after: None,
     };
     match query.sort_by {
         SortField::CreatedAt => vec![whole(INDEX_BY_CREATED)],
@@ -124,11 +157,11 @@ fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> 
 /// past (a key range of `by_state_expires`).
 fn state_segments(
     tenant: TenantId,
-    sort: SortField,
+    query: &InviteListQuery,
     status: InviteStatus,
     counts: InviteCounts,
 ) -> Vec<Segment> {
-    let index = match sort {
+    let index = match query.sort_by {
         SortField::CreatedAt => INDEX_BY_STATE_CREATED,
         SortField::UpdatedAt => INDEX_BY_STATE_UPDATED,
         SortField::ExpiresAt => INDEX_BY_STATE_EXPIRES,
@@ -140,6 +173,8 @@ fn state_segments(
         partition: state_partition(tenant, state),
         count,
         below: None,
+        sort_attribute: sort_attribute(query.sort_by),
+        after: query.after.clone(),
     };
     match status {
         InviteStatus::Accepted => vec![partition(Lifecycle::Accepted, counts.accepted)],
@@ -157,6 +192,8 @@ fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
         partition: state_partition(tenant, Lifecycle::Pending),
         count: 0,
         below: Some((EXPIRES_SK, now.to_rfc3339())),
+        sort_attribute: EXPIRES_SK,
+        after: None,
     }
 }
 
@@ -207,7 +244,7 @@ async fn list_page(
         }
         let total = matching.len() as u64;
         let items = matching.into_iter().skip(offset).take(limit).collect();
-        return Ok(InvitePage { items, total });
+        return Ok(InvitePage::new(items, total, query));
     }
 
     let mut items = Vec::with_capacity(limit);
@@ -226,10 +263,7 @@ async fn list_page(
         items.extend(read.into_iter().skip(skip_here).take(wanted));
         skip = 0;
     }
-    Ok(InvitePage {
-        items,
-        total: counts.total,
-    })
+    Ok(InvitePage::new(items, counts.total, query))
 }
 
 /// A page of one status, off its partition in the order's `by_state_*` index: the page and
@@ -247,7 +281,7 @@ async fn status_page(
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
     let want = offset.saturating_add(limit);
-    let [segment] = <[Segment; 1]>::try_from(state_segments(tenant, query.sort_by, status, counts))
+    let [segment] = <[Segment; 1]>::try_from(state_segments(tenant, query, status, counts))
         .unwrap_or_else(|_| unreachable!("one partition per status"));
     let unannounced = match status {
         InviteStatus::Accepted => Vec::new(),
@@ -272,13 +306,33 @@ async fn status_page(
         InviteStatus::Expired => {
             let mut read = read_segment(store, &segment, None, forward, Some(want)).await?;
             let total = counts.expired + unannounced.len() as u64;
-            read.extend(unannounced);
+            // Those a cursor already passed stay behind it.
+            let beyond = |invite: &Invite| match &query.after {
+                None => true,
+                Some(after) if forward => sort_key(invite, query.sort_by) > *after,
+                Some(after) => sort_key(invite, query.sort_by) < *after,
+            };
+            read.extend(unannounced.into_iter().filter(beyond));
             in_order(&mut read, query.sort_by, forward);
             (read, total)
         }
     };
     let items = invites.into_iter().skip(offset).take(limit).collect();
-    Ok(InvitePage { items, total })
+    Ok(InvitePage::new(items, total, query))
+}
+
+/// The index position just after the invite a cursor names: its table key (from the id at the
+/// end of the sort key) and its keys in the segment's index, in the caller's partition.
+fn resume_at(segment: &Segment) -> Option<Item> {
+    let after = segment.after.as_ref()?;
+    let id = after.rsplit('#').next()?;
+    let mut key = key(format!("INVITE#{id}"), INVITE_SK);
+    key.insert(
+        segment.partition_attribute.into(),
+        s(segment.partition.clone()),
+    );
+    key.insert(segment.sort_attribute.into(), s(after.clone()));
+    Some(key)
 }
 
 /// Reads a segment in order, all of it or its first `want` invites, page by page.
@@ -300,7 +354,7 @@ async fn read_segment(
             .expression_attribute_names("#partition", segment.partition_attribute)
             .expression_attribute_values(":partition", s(segment.partition.clone()))
             .scan_index_forward(forward)
-            .set_exclusive_start_key(start.take());
+            .set_exclusive_start_key(start.take().or_else(|| resume_at(segment)));
         request = match &segment.below {
             None => request.key_condition_expression("#partition = :partition"),
             Some((attribute, bound)) => request
