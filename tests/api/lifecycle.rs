@@ -320,6 +320,12 @@ async fn retention_removes_invites_and_the_counters_stay_exact() {
 
     let past = Timestamp::from_datetime(chrono::Utc::now() - chrono::Duration::seconds(2));
     expire_at(&expired, past).await;
+    // The sweep announces the expiry first (counted among the announced expiries).
+    let mut sweeper = start("expire-invites").await;
+    invoke(&mut sweeper, sweep_event()).await;
+    sweeper.stop().await;
+    let counts = app.store.invite_counts(admin.tenant).await.unwrap();
+    assert_eq!(counts.expired, 1);
     let mut stream = stream().await;
     for id in [&expired, &accepted] {
         retention_over(id).await;
@@ -363,6 +369,11 @@ async fn retention_removes_invites_and_the_counters_stay_exact() {
     assert_eq!(number(&tenant, keys::INVITE_COUNT), Some(1));
     assert_eq!(number(&tenant, keys::ACCEPTED_COUNT), Some(0));
     assert_eq!(number(&tenant, keys::OPEN_COUNT), Some(1));
+    assert_eq!(
+        number(&tenant, keys::EXPIRED_COUNT),
+        Some(0),
+        "announced, then retired"
+    );
     // The expired invite's pending slot went with it: the address can be invited afresh.
     let slot = stored(
         keys::tenant_pk(admin.tenant),

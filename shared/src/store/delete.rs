@@ -89,7 +89,7 @@ impl Store {
         let delete = TransactWriteItem::builder().delete(delete).build();
         let release = (invite.status(now) == InviteStatus::Pending)
             .then(|| self.release_pending_slot(invite));
-        let counters = self.count_change_with_expired(
+        let counters = self.count_change(
             invite.tenant_id,
             -1,
             if accepted { -1 } else { 0 },

@@ -114,7 +114,7 @@ impl Store {
             .build()
             .expect("key and expression are set");
         let mark = TransactWriteItem::builder().update(mark).build();
-        let counted = self.count_change_with_expired(due.tenant_id, 0, 0, 1);
+        let counted = self.count_change(due.tenant_id, 0, 0, 1);
         match self.transact(vec![mark.clone(), counted]).await? {
             Ok(()) => Ok(true),
             Err(cancelled) if cancelled.failed(0) => Ok(false),
@@ -142,7 +142,12 @@ impl Store {
             TransactWriteItem::builder()
                 .put(self.put(marker, "attribute_not_exists(pk)"))
                 .build(),
-            self.count_change(invite.tenant_id, -1, if invite.accepted { -1 } else { 0 }),
+            self.count_change(
+                invite.tenant_id,
+                -1,
+                if invite.accepted { -1 } else { 0 },
+                if invite.expiry_announced { -1 } else { 0 },
+            ),
         ];
         let outcome = match self.transact(items).await? {
             Ok(()) => RetireOutcome::Counted,

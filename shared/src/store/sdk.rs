@@ -209,19 +209,9 @@ impl Store {
         put.build().expect("table, item and condition are set")
     }
 
-    /// Adds `invites` and `accepted` to the tenant's counters (and their difference to the
-    /// open count); fails if the tenant is gone.
+    /// Adds `invites`, `accepted` and `expired` (announced expiries) to the tenant's counters
+    /// (and invites minus accepted to the open count); fails if the tenant is gone.
     pub(super) fn count_change(
-        &self,
-        tenant: TenantId,
-        invites: i64,
-        accepted: i64,
-    ) -> TransactWriteItem {
-        self.counters(tenant, (invites, accepted, 0), None)
-    }
-
-    /// Like `count_change`, and `expired` added to the count of announced expiries.
-    pub(super) fn count_change_with_expired(
         &self,
         tenant: TenantId,
         invites: i64,
