@@ -35,6 +35,51 @@ end
     Ok(())
 }
 
+/// Like `create_script`, with each request's tenant taken in turn from `tenants` (the admin is
+/// an admin of each): the same load spread over many tenants, to compare with one tenant.
+fn create_spread_script(
+    path: &Path,
+    tenants: &[invites_shared::domain::TenantId],
+    token: &str,
+    run: &str,
+) -> Result<(), Error> {
+    let list = tenants
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let script = format!(
+        r#"local next_id = 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+local tenants = {{ {list} }}
+local n = 0
+request = function()
+  n = n + 1
+  local tenant = tenants[((id * 7 + n) % #tenants) + 1]
+  local body = string.format('{{"tenant_id":"%s","email":"s.{run}.t%d.%d@example.com"}}', tenant, id, n)
+  return wrk.format("POST", "/v1/invites", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}, body)
+end
+"#
+    );
+    std::fs::write(path, script)?;
+    Ok(())
+}
+
+/// Invites in all of `tenants`, from their counters.
+async fn invites_in(
+    bench: &Bench,
+    tenants: &[invites_shared::domain::TenantId],
+) -> Result<u64, Error> {
+    let mut total = 0;
+    for tenant in tenants {
+        total += bench.store.invite_counts(*tenant).await?.total;
+    }
+    Ok(total)
+}
+
 /// What wrk printed, read.
 struct WrkOutput(String);
 
@@ -108,8 +153,33 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
         .spawn()?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let script = std::env::temp_dir().join(format!("bench-create-{}.lua", uuid::Uuid::new_v4()));
-    for endpoint in ["list", "create"] {
-        for clients in &args.clients {
+    // The hot-tenant comparison: the most clients, creating into as many tenants as clients.
+    let most = args.clients.iter().copied().max().unwrap_or(1);
+    let mut spread = Vec::new();
+    for i in 0..most {
+        let tenant = invites_local::dev::create_tenant(
+            &bench.store,
+            None,
+            &format!("Bench Spread Tenant {i}"),
+            None,
+        )
+        .await?;
+        invites_local::dev::add_member(
+            &bench.store,
+            tenant.id,
+            bench.admin.id,
+            invites_shared::domain::Role::Admin,
+        )
+        .await?;
+        spread.push(tenant.id);
+    }
+    let runs = ["list", "create"]
+        .into_iter()
+        .flat_map(|endpoint| args.clients.iter().map(move |clients| (endpoint, *clients)))
+        .chain(std::iter::once(("create, one tenant each", most)));
+    for (endpoint, clients) in runs {
+        let clients = &clients;
+        {
             let mut command = std::process::Command::new("wrk");
             command.args([
                 "--latency",
@@ -122,18 +192,25 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
                 "-H",
                 &format!("Authorization: Bearer {}", bench.admin_token),
             ]);
-            if endpoint == "create" {
+            let counted: Vec<_> = if endpoint == "create" {
                 create_script(&script, bench, &format!("c{clients}"))?;
                 command.args(["-s", &script.display().to_string()]);
-            }
+                vec![bench.tenant]
+            } else if endpoint != "list" {
+                create_spread_script(&script, &spread, &bench.admin_token, &format!("s{clients}"))?;
+                command.args(["-s", &script.display().to_string()]);
+                spread.clone()
+            } else {
+                vec![bench.tenant]
+            };
             command.arg(format!("http://127.0.0.1:{port}/v1/invites?limit=20"));
-            let before = bench.store.invite_counts(bench.tenant).await?.total;
+            let before = invites_in(bench, &counted).await?;
             let output = WrkOutput(String::from_utf8_lossy(&command.output()?.stdout).into_owned());
             // Requests still in flight when wrk stops may land after it; give them a moment.
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let made = bench.store.invite_counts(bench.tenant).await?.total - before;
+            let made = invites_in(bench, &counted).await? - before;
             let (requests, non_2xx) = (output.requests(), output.non_2xx());
-            let made_cell = if endpoint == "create" {
+            let made_cell = if endpoint != "list" {
                 format!("{made} / {}", requests - non_2xx)
             } else {
                 "–".to_owned()
