@@ -8,22 +8,23 @@
 //! on the invite still being the pending invite that expired: an accept or delete racing the
 //! sweep wins, and the invite is not marked (nor published) twice.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use invites_shared::config::{self, TableSettings};
-use invites_shared::domain::Clock;
+use invites_shared::domain::{Clock, TenantId};
 use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
-use invites_shared::store::{keys, Store, StoreError};
+use invites_shared::store::{keys, DueInvite, Store, StoreError};
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 /// Invites read per query of one partition.
 const PAGE: i32 = 100;
-/// Marks in flight per partition.
-const MARKS_IN_FLIGHT: usize = 8;
+/// Tenants whose marks are in flight at once, per partition.
+const TENANTS_IN_FLIGHT: usize = 4;
 /// Time kept back from the invocation's deadline to answer.
 const MARGIN: Duration = Duration::from_secs(5);
 
@@ -61,7 +62,9 @@ impl ExpireInvites {
         }
     }
 
-    /// Marks every invite due now, partitions side by side, until done or `until`.
+    /// Marks every invite due now, partitions side by side, until done or `until`. (One after
+    /// the other, a sweep cut short by its time would start again from the first partition
+    /// and never reach the last ones.)
     pub async fn sweep(&self, until: Instant) -> Result<Swept, StoreError> {
         let shards = keys::expiry_shards().map(|shard| self.sweep_shard(shard, until));
         let mut total = Swept::default();
@@ -84,12 +87,24 @@ impl ExpireInvites {
             }
             let (due, next) = self.store.due_invites(&shard, now, PAGE, after).await?;
             let read = due.len();
-            let marked: Vec<bool> = stream::iter(due)
-                .map(|invite| async move { self.store.mark_expired(&invite, now).await })
-                .buffer_unordered(MARKS_IN_FLIGHT)
+            // Each mark also counts on its tenant's item: one tenant's marks go one at a time,
+            // so that they do not contend with each other (tenants side by side).
+            let mut by_tenant: HashMap<TenantId, Vec<DueInvite>> = HashMap::new();
+            for invite in due {
+                by_tenant.entry(invite.tenant_id).or_default().push(invite);
+            }
+            let marked: Vec<usize> = stream::iter(by_tenant.into_values())
+                .map(|invites| async move {
+                    let mut marked = 0;
+                    for invite in &invites {
+                        marked += usize::from(self.store.mark_expired(invite, now).await?);
+                    }
+                    Ok::<_, StoreError>(marked)
+                })
+                .buffer_unordered(TENANTS_IN_FLIGHT)
                 .try_collect()
                 .await?;
-            let expired = marked.iter().filter(|&&marked| marked).count();
+            let expired: usize = marked.iter().sum();
             swept.expired += expired as u64;
             // Accepted, deleted or marked since the index was written (it lags the table).
             swept.skipped += (read - expired) as u64;

@@ -251,7 +251,8 @@ impl Store {
         let mut set = String::from(
             "SET #role = :role, invited_by_user_id = :inviter, updated_at = :updated, \
              expires_at = :expires, #updated_sk = :updated_sk, #expires_sk = :expires_sk, \
-             #change = :refreshed, #ttl = :ttl, #expiry_shard = :expiry_shard",
+             #change = :refreshed, #ttl = :ttl, #expiry_shard = :expiry_shard, \
+             #state_pk = :state_pk",
         );
         let mut remove = "";
         if groups.is_empty() {
@@ -278,6 +279,11 @@ impl Store {
             .expression_attribute_values(":ttl", self.retention_ttl(expires_at))
             .expression_attribute_names("#expiry_shard", EXPIRY_SHARD)
             .expression_attribute_values(":expiry_shard", s(expiry_shard(invite.id)))
+            .expression_attribute_names("#state_pk", STATE_PK)
+            .expression_attribute_values(
+                ":state_pk",
+                s(state_partition(invite.tenant_id, Lifecycle::Pending)),
+            )
             .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
             .expression_attribute_names("#groups", "groups")
             // What the stream tells consumers this write was (publish-events).

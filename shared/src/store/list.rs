@@ -191,7 +191,8 @@ fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
         partition_attribute: STATE_PK,
         partition: state_partition(tenant, Lifecycle::Pending),
         count: 0,
-        below: Some((EXPIRES_SK, now.to_rfc3339())),
+        // `$` sorts after the `#` before the id: an expiry at `now` exactly is in the range.
+        below: Some((EXPIRES_SK, format!("{}$", now.to_rfc3339()))),
         sort_attribute: EXPIRES_SK,
         after: None,
     }
@@ -287,11 +288,17 @@ async fn status_page(
         InviteStatus::Accepted => Vec::new(),
         _ => read_segment(store, &unannounced_expiries(tenant, now), None, true, None).await?,
     };
-    let (invites, total) = match status {
-        InviteStatus::Accepted => (
-            read_segment(store, &segment, None, forward, Some(want)).await?,
-            counts.accepted,
-        ),
+    let total = match status {
+        InviteStatus::Accepted => counts.accepted,
+        InviteStatus::Pending => segment.count.saturating_sub(unannounced.len() as u64),
+        InviteStatus::Expired => counts.expired + unannounced.len() as u64,
+    };
+    // Past the end: nothing to read (an offset is not a reason to read a whole partition).
+    if query.after.is_none() && query.offset >= total {
+        return Ok(InvitePage::new(Vec::new(), total, query));
+    }
+    let invites = match status {
+        InviteStatus::Accepted => read_segment(store, &segment, None, forward, Some(want)).await?,
         InviteStatus::Pending => {
             // Those past their expiry are not pending; they are read (few) and dropped.
             let pending = Filter {
@@ -299,22 +306,26 @@ async fn status_page(
                 names: vec![("#expires_at", "expires_at")],
                 values: vec![(":now", s(now.to_rfc3339()))],
             };
-            let total = segment.count.saturating_sub(unannounced.len() as u64);
-            let read = read_segment(store, &segment, Some(&pending), forward, Some(want)).await?;
-            (read, total)
+            read_segment(store, &segment, Some(&pending), forward, Some(want)).await?
         }
         InviteStatus::Expired => {
             let mut read = read_segment(store, &segment, None, forward, Some(want)).await?;
-            let total = counts.expired + unannounced.len() as u64;
             // Those a cursor already passed stay behind it.
             let beyond = |invite: &Invite| match &query.after {
                 None => true,
                 Some(after) if forward => sort_key(invite, query.sort_by) > *after,
                 Some(after) => sort_key(invite, query.sort_by) < *after,
             };
-            read.extend(unannounced.into_iter().filter(beyond));
+            // One the sweep marked between the two reads is in both: keep the first.
+            let announced: std::collections::HashSet<_> = read.iter().map(|i| i.id).collect();
+            read.extend(
+                unannounced
+                    .into_iter()
+                    .filter(|invite| !announced.contains(&invite.id))
+                    .filter(beyond),
+            );
             in_order(&mut read, query.sort_by, forward);
-            (read, total)
+            read
         }
     };
     let items = invites.into_iter().skip(offset).take(limit).collect();

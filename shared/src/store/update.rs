@@ -80,6 +80,8 @@ impl Store {
             "updated_at = :now",
             "#updated_sk = :updated_sk",
             "#change = :updated",
+            // Still pending: heals an invite written before the state indexes existed.
+            "#state_pk = :state_pk",
         ];
         let mut removes = Vec::new();
         let mut update = self
@@ -92,6 +94,11 @@ impl Store {
                  AND expires_at > :now AND {NOT_MARKED_EXPIRED}"
             ))
             .expression_attribute_values(":expired", s(EXPIRED_CHANGE))
+            .expression_attribute_names("#state_pk", STATE_PK)
+            .expression_attribute_values(
+                ":state_pk",
+                s(state_partition(invite.tenant_id, Lifecycle::Pending)),
+            )
             .expression_attribute_values(":tenant", s(invite.tenant_id.to_string()))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .expression_attribute_names("#updated_sk", UPDATED_SK)
