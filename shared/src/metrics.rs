@@ -41,17 +41,14 @@ struct Meter {
     usage: Cell<Usage>,
     /// What the request did, counted by its handler (`count`): invites created, emails sent, …
     counts: RefCell<Vec<(&'static str, f64)>>,
-    /// Why the request was refused, if it was (`reject`).
-    rejection: Cell<Option<&'static str>>,
 }
 
-/// What one request did and spent: its AWS usage, its handler's counts and why it was
-/// refused, if it was. The runtime writes it as the request's metrics line (`emf`).
+/// What one request did and spent: its AWS usage and its handler's counts. The runtime
+/// writes it as the request's metrics line (`emf`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measured {
     pub usage: Usage,
     pub counts: Vec<(&'static str, f64)>,
-    pub rejection: Option<&'static str>,
 }
 
 /// Counts one `name` (a metric of the request's line: `InvitesCreated`, `EmailsSent`, …).
@@ -62,16 +59,6 @@ pub fn count(name: &'static str) {
         match counts.iter_mut().find(|(n, _)| *n == name) {
             Some((_, total)) => *total += 1.0,
             None => counts.push((name, 1.0)),
-        }
-    });
-}
-
-/// Records why the request is refused (a metric `Rejected` by `Reason`); the first one given
-/// stands.
-pub fn reject(reason: &'static str) {
-    let _ = METER.try_with(|meter| {
-        if meter.rejection.get().is_none() {
-            meter.rejection.set(Some(reason));
         }
     });
 }
@@ -88,7 +75,6 @@ pub async fn measure<F: Future>(work: F) -> (F::Output, Measured) {
             let measured = METER.with(|meter| Measured {
                 usage: meter.usage.get(),
                 counts: meter.counts.take(),
-                rejection: meter.rejection.get(),
             });
             (output, measured)
         })

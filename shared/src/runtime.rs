@@ -57,18 +57,22 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
         let started = std::time::Instant::now();
         let deadline = budget::deadline_after(timeout);
         let (result, measured) = metrics::measure(budget::within(deadline, async {
-            ensure_body_within(req.body(), function.common().max_body_bytes)?;
-            function.handle(req).await.map_err(|error| {
-                let reason = F::rejection_reason(&error);
-                let error: ApiError = error.into();
-                metrics::reject(reason.unwrap_or_else(|| error.code()));
-                error
-            })
+            ensure_body_within(req.body(), function.common().max_body_bytes)
+                .map_err(|error| (None, error))?;
+            function
+                .handle(req)
+                .await
+                .map_err(|error| (F::rejection_reason(&error), error.into()))
         }))
         .await;
+        // Why it was refused (the `Rejected` metric): the function's reason, else the code.
+        let mut rejection = None;
         let mut response = result
-            .unwrap_or_else(|exhausted| Err(exhausted.into()))
-            .unwrap_or_else(|error| error.into_response(&request_id));
+            .unwrap_or_else(|exhausted| Err((None, exhausted.into())))
+            .unwrap_or_else(|(reason, error): (Option<&'static str>, ApiError)| {
+                rejection = Some(reason.unwrap_or_else(|| error.code()));
+                error.into_response(&request_id)
+            });
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
@@ -83,7 +87,7 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
             write_units = usage.write_units,
             "request handled"
         );
-        metrics_line::<F>(&measured, status, started.elapsed(), &request_id).emit();
+        metrics_line::<F>(&measured, rejection, status, started.elapsed(), &request_id).emit();
         response
     }
     .instrument(span)
@@ -94,6 +98,7 @@ pub async fn serve<F: Function>(function: &F, req: Request) -> Response<Body> {
 /// counted, and why it was refused if it was (4xx).
 fn metrics_line<F: Function>(
     measured: &metrics::Measured,
+    rejection: Option<&'static str>,
     status: u16,
     elapsed: Duration,
     request_id: &str,
@@ -121,7 +126,7 @@ fn metrics_line<F: Function>(
     for (name, value) in &measured.counts {
         line = line.add(name, Unit::Count, *value);
     }
-    match measured.rejection {
+    match rejection {
         Some(reason) if (400..500).contains(&status) => line.rejected(reason),
         _ => line,
     }

@@ -140,8 +140,9 @@ async fn a_delete_racing_an_older_upsert_in_one_batch_always_wins() {
         ];
         // Retried as SQS would until nothing fails.
         let mut bodies = batch.to_vec();
+        let mut failed = Vec::new();
         for _ in 0..5 {
-            let failed = run(&mut process, &bodies).await;
+            failed = run(&mut process, &bodies).await;
             if failed.is_empty() {
                 break;
             }
@@ -150,6 +151,7 @@ async fn a_delete_racing_an_older_upsert_in_one_batch_always_wins() {
                 .map(|id| bodies[id[1..].parse::<usize>().unwrap()].clone())
                 .collect();
         }
+        assert!(failed.is_empty(), "messages still failing: {failed:?}");
         assert!(
             app.store.get_user(user).await.unwrap().is_none(),
             "the deleted user came back"

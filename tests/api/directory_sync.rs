@@ -2,8 +2,6 @@
 //! detail-type, versions (out of order, duplicates, tombstones), a malformed event in a batch
 //! (to the DLQ, the rest applied), then the API deciding with what arrived.
 
-use std::collections::HashMap;
-
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_shared::domain::{EmailAddress, Role, TenantId, UserId};
 use serde_json::{json, Value};
@@ -53,10 +51,7 @@ pub(crate) async fn start() -> (FunctionProcess, String) {
         .await
         .unwrap();
     let dlq = queue.queue_url().unwrap().to_owned();
-    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
+    let mut env = binary_env();
     env.insert("DIRECTORY_DLQ_URL".into(), dlq.clone());
     env.insert("RUST_LOG".into(), "warn".into());
     let process = FunctionProcess::start(&function_binary("directory-sync"), &env, None)

@@ -59,6 +59,15 @@ pub fn test_env(table: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The environment of a function binary under test: the test configuration and this run's
+/// AWS endpoints and credentials (the emulators).
+pub fn binary_env() -> std::collections::HashMap<String, String> {
+    let mut env: std::collections::HashMap<String, String> =
+        test_env(table_name()).into_iter().collect();
+    env.extend(std::env::vars().filter(|(k, _)| k.starts_with("AWS_")));
+    env
+}
+
 pub fn ses_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_SES")
         .expect("AWS_ENDPOINT_URL_SES is not set: run the tests with scripts/test")

@@ -2,8 +2,6 @@
 //! partition and the counters, exact across announced and not-yet-announced expiries, and its
 //! cost does not grow with the tenant.
 
-use std::collections::HashMap;
-
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::events::ApiEvent;
 use invites_shared::domain::{Invite, InviteId, Role, Timestamp};
@@ -15,10 +13,7 @@ use crate::lifecycle::expire_at;
 
 /// One sweep of the real `expire-invites` binary.
 async fn sweep() {
-    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
+    let env = binary_env();
     let mut process = FunctionProcess::start(&function_binary("expire-invites"), &env, None)
         .await
         .unwrap();
@@ -166,10 +161,7 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
 
 /// Lists through the real list-invites binary: each query's body and its RCU (EMF line).
 async fn list_costs(token: &str, queries: &[Vec<(&str, String)>]) -> Vec<(Value, f64)> {
-    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
+    let env = binary_env();
     let log = std::env::temp_dir().join(format!("list-cost-{}.log", uuid::Uuid::new_v4()));
     let mut process = FunctionProcess::start(&function_binary("list-invites"), &env, Some(&log))
         .await
@@ -275,10 +267,10 @@ async fn a_status_page_costs_the_same_at_any_tenant_size() {
     assert!(cost[1] < 10.0, "{cost:?}");
 }
 
-/// Paging by `cursor` gives the pages offsets give, and a page read by cursor costs what the
-/// page costs however deep; a cursor of another query, or with an offset, is refused (422).
+/// Paging by `cursor` gives the pages offsets give (its cost: the test above); a cursor of
+/// another query, with an offset, or with a query it cannot resume is refused (422).
 #[tokio::test]
-async fn cursor_pages_match_offset_pages_and_cost_only_the_page() {
+async fn cursor_pages_match_offset_pages_and_foreign_cursors_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.tenant_admin().await;
     for i in 0..5 {
@@ -311,6 +303,7 @@ async fn cursor_pages_match_offset_pages_and_cost_only_the_page() {
         format!("limit=2&sort_dir=desc&cursor={cursor}"),
         format!("limit=2&offset=2&cursor={cursor}"),
         format!("limit=2&email=cursor&cursor={cursor}"),
+        format!("limit=2&sort_by=accepted_at&cursor={cursor}"),
         "limit=2&cursor=zz".to_owned(),
         "limit=2&cursor=7631".to_owned(),
     ] {

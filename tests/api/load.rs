@@ -145,11 +145,7 @@ async fn the_function_binaries_never_log_credentials() {
     let id = invite["id"].as_str().unwrap();
     let cookie = format!("ks_uat={}", admin.token);
     let forged = "forged.token.value";
-    let mut env: std::collections::HashMap<String, String> =
-        test_env(table_name()).into_iter().collect();
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
+    let mut env = binary_env();
     env.insert("RUST_LOG".into(), "trace".into());
     let path = format!("/v1/invites/{id}");
     let accept_path = format!("{path}/accept");

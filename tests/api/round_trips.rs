@@ -1,8 +1,6 @@
 //! Each endpoint's number of AWS round trips, as each function binary logs it (`aws_calls`):
 //! a change that adds one fails here, and BENCHMARKS.md reports the same count.
 
-use std::collections::HashMap;
-
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::events::ApiEvent;
 use serde_json::{json, Value};
@@ -12,10 +10,7 @@ use crate::helpers::*;
 
 /// Runs `events` through `function`'s binary and returns (status, aws_calls) of each.
 async fn calls(function: &str, events: Vec<ApiEvent>) -> Vec<(i64, u64)> {
-    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
+    let mut env = binary_env();
     env.insert("RUST_LOG".into(), "info".into());
     let log = std::env::temp_dir().join(format!("{function}-{}.log", uuid::Uuid::new_v4()));
     let mut process = FunctionProcess::start(&function_binary(function), &env, Some(&log))

@@ -13,12 +13,9 @@ use crate::helpers::*;
 
 /// `list-invites`' environment with the key named by `JWT_HS256_SECRET_ID` only.
 fn env_with_secret_id(id: &str) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = test_env(table_name()).into_iter().collect();
+    let mut env = binary_env();
     env.remove("JWT_HS256_SECRET");
     env.insert("JWT_HS256_SECRET_ID".into(), id.into());
-    for (name, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
-        env.insert(name, value);
-    }
     env.insert("RUST_LOG".into(), "warn".into());
     env
 }

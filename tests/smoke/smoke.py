@@ -2,7 +2,8 @@
 deploy workflow after each deploy. Read-only: it sends no invitation email.
 
 INVITES_API_URL: the stack's ApiUrl output. SMOKE_TOKEN: a credential (an API key `sk-user-…`
-or a JWT) of an ADMIN of SMOKE_TENANT_ID, a tenant kept for this purpose.
+or a JWT) of an ADMIN whose current tenant is SMOKE_TENANT_ID, a tenant kept for this purpose;
+both are required.
 """
 
 import os
@@ -32,12 +33,13 @@ def main():
     state = getattr(preview.state, "value", preview.state)
     checks.append(("an unknown invite previews as not_found", state == "not_found"))
 
-    token = os.environ.get("SMOKE_TOKEN")
-    if token:
-        page = client(token).list_invites(limit=1)
-        checks.append(("an admin lists invites", page.total is not None and page.total >= 0))
-    else:
-        print("SMOKE_TOKEN is not set: the authenticated check is skipped", file=sys.stderr)
+    token, tenant = os.environ.get("SMOKE_TOKEN"), os.environ.get("SMOKE_TENANT_ID")
+    if not token or not tenant:
+        print("SMOKE_TOKEN and SMOKE_TENANT_ID are required", file=sys.stderr)
+        return 1
+    page = client(token).list_invites(limit=5)  # the token's tenant
+    own = all(str(item.tenant_id) == tenant for item in page.items)
+    checks.append(("an admin lists their tenant's invites, and only those", own))
 
     for name, passed in checks:
         print(f"{'ok  ' if passed else 'FAIL'} {name}")

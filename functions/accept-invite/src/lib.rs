@@ -185,9 +185,11 @@ impl Function for AcceptInvite {
     }
 
     fn rejection_reason(error: &AcceptError) -> Option<&'static str> {
+        // Only where the answer's code says less than the error (the rest: its code).
         Some(match error {
-            AcceptError::Unauthenticated(_) => "unauthenticated",
-            AcceptError::Invalid(_) => "invalid_request",
+            AcceptError::Unauthenticated(_) | AcceptError::Invalid(_) | AcceptError::Store(_) => {
+                return None
+            }
             AcceptError::NotFound => "invite_not_found",
             AcceptError::OtherEmail => "other_email",
             AcceptError::AlreadyAccepted => "already_accepted",
@@ -199,7 +201,6 @@ impl Function for AcceptInvite {
             AcceptError::LinkDisabled => "link_disabled",
             AcceptError::NoSeat => "no_seat",
             AcceptError::EmailNotVerified => "email_not_verified",
-            AcceptError::Store(_) => return None,
         })
     }
 

@@ -248,23 +248,6 @@ pub fn parse(body: &str) -> Result<DirectoryEvent, Malformed> {
     })
 }
 
-impl DirectoryEvent {
-    /// The detail-type, for logs.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::TenantUpserted(..) => "TenantUpserted",
-            Self::TenantDeleted(..) => "TenantDeleted",
-            Self::UserUpserted(..) => "UserUpserted",
-            Self::UserDeleted(..) => "UserDeleted",
-            Self::MembershipUpserted(..) => "MembershipUpserted",
-            Self::MembershipRemoved(..) => "MembershipRemoved",
-            Self::GroupUpserted(..) => "GroupUpserted",
-            Self::GroupDeleted(..) => "GroupDeleted",
-            Self::ApiKeyUpserted { .. } => "ApiKeyUpserted",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

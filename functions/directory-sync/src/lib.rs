@@ -219,10 +219,6 @@ impl DirectorySync {
                 tracing::error!(error = %error_chain(&error), "could not dead-letter a malformed event");
             })
     }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
 }
 
 /// The Lambda entry point: the state built once, then one batch per invocation.

@@ -1,6 +1,7 @@
 //! From a stream record of the table to the invite events it means. Only invite items count;
 //! email bookkeeping (a record whose `updated_at` did not move) means nothing.
 
+use invites_shared::store::keys;
 use serde_json::{json, Map, Value};
 
 /// One event to publish: its detail-type and detail (whose `event_id` consumers dedupe on).
@@ -108,8 +109,8 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
                 return vec![accepted(new, event_id)];
             }
             // The expiry sweep's mark: the only write that sets `change = expired`.
-            if string(new, "change") == Some("expired") && string(old, "change") != Some("expired")
-            {
+            let expired = Some(keys::EXPIRED_CHANGE);
+            if string(new, keys::CHANGE) == expired && string(old, keys::CHANGE) != expired {
                 let mut detail = base(new, format!("{event_id}:expired"));
                 detail.insert("at".into(), json!(string(new, "expires_at")));
                 return vec![InviteEvent {
@@ -121,8 +122,8 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
                 return Vec::new();
             }
             // A re-invite (create) or an admin's update (PATCH): each write says which.
-            let detail_type = match string(new, "change") {
-                Some("updated") => "InviteUpdated",
+            let detail_type = match string(new, keys::CHANGE) {
+                Some(keys::UPDATED_CHANGE) => "InviteUpdated",
                 _ => "InviteRefreshed",
             };
             let mut detail = base(new, format!("{event_id}:changed"));

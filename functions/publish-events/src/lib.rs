@@ -90,7 +90,7 @@ impl PublishEvents {
     /// One stream batch (`{"Records": [...]}`): the answer names the first record whose events
     /// were not all taken, so that Lambda retries from it (`ReportBatchItemFailures`).
     pub async fn handle(&self, batch: &Value) -> Value {
-        let records = batch["Records"].as_array().cloned().unwrap_or_default();
+        let records: &[Value] = batch["Records"].as_array().map_or(&[], Vec::as_slice);
         // (index of the record, its event), in stream order.
         let pending: Vec<(usize, InviteEvent)> = records
             .iter()

@@ -12,7 +12,7 @@ use invites_shared::domain::{Clock, EmailAddress, InviteId, TenantId};
 use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
-use invites_shared::store::{RetireOutcome, RetiredInvite, Store};
+use invites_shared::store::{keys, RetireOutcome, RetiredInvite, Store};
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -43,7 +43,7 @@ pub fn retired_invite(record: &Value) -> Option<RetiredInvite> {
         tenant_id: TenantId::from(uuid("tenant_id")?),
         email: string("email").and_then(|raw| EmailAddress::parse(raw).ok()),
         accepted: string("accepted_at").is_some(),
-        expiry_announced: string("change") == Some("expired"),
+        expiry_announced: string(keys::CHANGE) == Some(keys::EXPIRED_CHANGE),
     })
 }
 
@@ -70,9 +70,9 @@ impl RetireInvites {
     /// One stream batch (`{"Records": [...]}`), in order; the answer names the first record
     /// that could not be counted, so that Lambda retries from it (`ReportBatchItemFailures`).
     pub async fn handle(&self, batch: &Value) -> Value {
-        let records = batch["Records"].as_array().cloned().unwrap_or_default();
+        let records: &[Value] = batch["Records"].as_array().map_or(&[], Vec::as_slice);
         let mut retired = 0u32;
-        let answer = self.retire_all(&records, &mut retired).await;
+        let answer = self.retire_all(records, &mut retired).await;
         MetricLine::new(emf::function_name("retire-invites"))
             .add("InvitesRetired", Unit::Count, f64::from(retired))
             .emit();

@@ -288,7 +288,7 @@ impl Store {
             .expression_attribute_names("#groups", "groups")
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
-            .expression_attribute_values(":refreshed", s("refreshed"))
+            .expression_attribute_values(":refreshed", s(REFRESHED_CHANGE))
             .return_values(ReturnValue::AllNew);
         if !groups.is_empty() {
             update = update.expression_attribute_values(":groups", group_list(groups));

@@ -74,17 +74,25 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
+        // An unreadable entry is logged and passed over: it sorts first in its range, and
+        // failing on it would stop every sweep of the table.
         let due = output
             .items()
             .iter()
-            .map(|item| {
-                Ok(DueInvite {
-                    id: InviteId::from(invite_id_from_pk(item)?),
-                    tenant_id: TenantId::from(get_uuid(item, "expiring invite", "tenant_id")?),
-                    expires_at: get_time(item, "expiring invite", "expires_at")?,
+            .filter_map(|item| {
+                let due = (|| {
+                    Ok::<_, StoreError>(DueInvite {
+                        id: InviteId::from(invite_id_from_pk(item)?),
+                        tenant_id: TenantId::from(get_uuid(item, "expiring invite", "tenant_id")?),
+                        expires_at: get_time(item, "expiring invite", "expires_at")?,
+                    })
+                })();
+                due.inspect_err(|error| {
+                    tracing::error!(pk = opt_str(item, PK).unwrap_or_default(), %error, "unreadable expiring entry skipped");
                 })
+                .ok()
             })
-            .collect::<Result<_, StoreError>>()?;
+            .collect();
         Ok((due, output.last_evaluated_key.map(DueCursor)))
     }
 

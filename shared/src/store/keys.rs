@@ -112,6 +112,9 @@ pub const CHANGE: &str = "change";
 /// and `:expired` (`EXPIRED_CHANGE`).
 pub const NOT_MARKED_EXPIRED: &str = "(attribute_not_exists(#change) OR #change <> :expired)";
 pub const EXPIRED_CHANGE: &str = "expired";
+/// The other values of `change`: a re-invite's and an admin's update.
+pub const REFRESHED_CHANGE: &str = "refreshed";
+pub const UPDATED_CHANGE: &str = "updated";
 
 /// Invites not accepted and not deleted (pending or expired): what the pending cap limits.
 pub const OPEN_COUNT: &str = "open_count";

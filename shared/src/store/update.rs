@@ -105,7 +105,7 @@ impl Store {
             .expression_attribute_values(":updated_sk", s(time_sk(now, invite.id)))
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
-            .expression_attribute_values(":updated", s("updated"))
+            .expression_attribute_values(":updated", s(UPDATED_CHANGE))
             .return_values(ReturnValue::AllNew);
         if let Some(expires_at) = changes.expires_at {
             sets.extend([
