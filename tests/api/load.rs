@@ -65,7 +65,8 @@ fn request_lines(lines: &[Value]) -> Vec<&Value> {
     lines
         .iter()
         .filter(|line| line["fields"]["message"] != "Invites API listening")
-        // The expiry sweep's metrics (the local server runs it too) belong to no request.
+        // The expiry sweep's log and metrics (the local server runs it too) belong to no request.
+        .filter(|line| line["fields"]["message"] != "expiry sweep")
         .filter(|line| line.get("_aws").is_none() || line.get("request_id").is_some())
         .collect()
 }
