@@ -11,7 +11,9 @@ use invites_local::app::{Clients, LocalApp};
 use invites_local::{dev, server, template};
 use invites_shared::auth::Claims;
 use invites_shared::config::Env;
-use invites_shared::domain::{Clock, EmailAddress, Role, Tenant, TenantId, User, UserId};
+use invites_shared::domain::{
+    Clock, EmailAddress, Invite, InviteId, Role, Tenant, TenantId, User, UserId,
+};
 use invites_shared::store::Store;
 use serde_json::{json, Value};
 
@@ -156,6 +158,30 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A pending `User` invite from this admin to a new address with `label`, made at
+    /// `created` and expiring a week later (not yet stored: see `insert_invites`).
+    pub fn invite_made_at(
+        &self,
+        label: &str,
+        created: invites_shared::domain::Timestamp,
+    ) -> Invite {
+        Invite {
+            id: InviteId::new_random(),
+            tenant_id: self.tenant,
+            email: EmailAddress::parse(&unique_email(label)).unwrap(),
+            role: Role::User,
+            expires_at: created.plus(chrono::Duration::days(7)),
+            accepted_at: None,
+            accepted_by_user_id: None,
+            created_at: created,
+            updated_at: created,
+            invited_by_user_id: self.user.id,
+            email_id: None,
+            groups: Default::default(),
+            skipped_groups: Default::default(),
+        }
+    }
+
     pub fn email(&self) -> &str {
         self.user.email.as_str()
     }
@@ -430,4 +456,25 @@ pub async fn error_of(response: reqwest::Response) -> (u16, Value) {
     );
     assert!(!header.unwrap_or_default().is_empty());
     (status, body)
+}
+
+/// Writes pending invites straight to the store, 16 at a time (faster than the API, and with
+/// the creation instants a test needs).
+pub async fn insert_invites(store: &Store, invites: Vec<Invite>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for invite in invites {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .insert_pending_invite(&invite, None, u64::MAX, false)
+                .await
+                .unwrap()
+        });
+        if tasks.len() >= 16 {
+            tasks.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
 }

@@ -4,7 +4,8 @@
 
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::events::ApiEvent;
-use invites_shared::domain::{Invite, InviteId, Role, Timestamp};
+use invites_shared::domain::Timestamp;
+use invites_shared::store::MAX_EXAMINED;
 use serde_json::Value;
 
 use crate::events::function_binary;
@@ -136,11 +137,11 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
             .unwrap();
         let store = &app.store;
         let expired = store
-            .list_invites(admin.tenant, &query("expired"), counts, at)
+            .list_invites(admin.tenant, &query("expired"), counts, at, MAX_EXAMINED)
             .await
             .unwrap();
         let pending = store
-            .list_invites(admin.tenant, &query("pending"), counts, at)
+            .list_invites(admin.tenant, &query("pending"), counts, at, MAX_EXAMINED)
             .await
             .unwrap();
         if (expired.total == 3 && pending.total == 1) || attempt == 5 {
@@ -170,9 +171,18 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
 
 /// Lists through the real list-invites binary: each query's body and its RCU (EMF line).
 async fn list_costs(token: &str, queries: &[Vec<(&str, String)>]) -> Vec<(Value, f64)> {
-    let env = binary_env();
+    list_costs_in(&binary_env(), token, queries).await
+}
+
+/// `list_costs` with the function's environment `env`; the answers' status codes are in
+/// the bodies' `statusCode`.
+pub async fn list_costs_in(
+    env: &std::collections::HashMap<String, String>,
+    token: &str,
+    queries: &[Vec<(&str, String)>],
+) -> Vec<(Value, f64)> {
     let log = std::env::temp_dir().join(format!("list-cost-{}.log", uuid::Uuid::new_v4()));
-    let mut process = FunctionProcess::start(&function_binary("list-invites"), &env, Some(&log))
+    let mut process = FunctionProcess::start(&function_binary("list-invites"), env, Some(&log))
         .await
         .unwrap();
     let mut bodies = Vec::new();
@@ -184,7 +194,9 @@ async fn list_costs(token: &str, queries: &[Vec<(&str, String)>]) -> Vec<(Value,
         let Outcome::Response(response) = process.invoke(event.to_json()).await.unwrap() else {
             panic!("list-invites failed");
         };
-        bodies.push(serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap());
+        let mut body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        body["statusCode"] = response["statusCode"].clone();
+        bodies.push(body);
     }
     process.stop().await;
     let costs: Vec<f64> = std::fs::read_to_string(&log)
@@ -207,37 +219,10 @@ async fn a_status_page_costs_the_same_at_any_tenant_size() {
     for size in [30usize, 300] {
         let admin = app.tenant_admin().await;
         let now = app.clock.now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..size {
-            let invite = Invite {
-                id: InviteId::new_random(),
-                tenant_id: admin.tenant,
-                email: invites_shared::domain::EmailAddress::parse(&unique_email("bulk")).unwrap(),
-                role: Role::User,
-                expires_at: now.plus(chrono::Duration::days(7)),
-                accepted_at: None,
-                accepted_by_user_id: None,
-                created_at: now,
-                updated_at: now,
-                invited_by_user_id: admin.user.id,
-                email_id: None,
-                groups: Default::default(),
-                skipped_groups: Default::default(),
-            };
-            let store = app.store.clone();
-            tasks.spawn(async move {
-                store
-                    .insert_pending_invite(&invite, None, u64::MAX, false)
-                    .await
-                    .unwrap()
-            });
-            if tasks.len() >= 16 {
-                tasks.join_next().await.unwrap().unwrap();
-            }
-        }
-        while let Some(done) = tasks.join_next().await {
-            done.unwrap();
-        }
+        let invites = (0..size)
+            .map(|_| admin.invite_made_at("bulk", now))
+            .collect();
+        insert_invites(&app.store, invites).await;
         let [(body, rcu)] = <[(Value, f64); 1]>::try_from(
             list_costs(&admin.token, &[vec![("status", "pending".to_owned())]]).await,
         )

@@ -23,6 +23,7 @@ mod isolation;
 mod jwks;
 mod lifecycle;
 mod list;
+mod list_scan;
 mod list_status;
 mod load;
 mod operations;

@@ -8,15 +8,16 @@ pub mod input;
 use invites_shared::auth::{require_manager, AuthError, NotAManager};
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
-use invites_shared::domain::{Clock, InviteListQuery, ListCursor};
-use invites_shared::http::{json_response, ApiError, Invalid};
+use invites_shared::domain::{Clock, InviteListQuery, ListCursor, TimeRange};
+use invites_shared::http::{json_response, loc, ApiError, Invalid, ValidationIssue};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
-use invites_shared::store::StoreError;
+use invites_shared::store::{FilterTooBroad, ListFailure, StoreError, MAX_EXAMINED};
 use invites_shared::view::{InviteLinks, InviteResponse};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use serde_json::json;
 
 use input::parse_list_invites;
 
@@ -25,6 +26,8 @@ use input::parse_list_invites;
 pub struct Settings {
     pub common: CommonSettings,
     pub links: InviteLinks,
+    /// The most invites a filtered list reads per request (`LIST_MAX_EXAMINED`).
+    pub max_examined: usize,
 }
 
 impl FunctionSettings for Settings {
@@ -37,9 +40,17 @@ impl FunctionSettings for Settings {
     }
 
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
+        let max_examined = env.number("LIST_MAX_EXAMINED", MAX_EXAMINED)?;
+        if !(1..=100_000).contains(&max_examined) {
+            return Err(ConfigError::Invalid {
+                name: "LIST_MAX_EXAMINED",
+                reason: "must be between 1 and 100000".into(),
+            });
+        }
         Ok(Self {
             common: CommonSettings::read(env)?,
             links: InviteLinks::read(env)?,
+            max_examined,
         })
     }
 }
@@ -48,6 +59,7 @@ impl FunctionSettings for Settings {
 pub struct ListInvites {
     common: Common,
     links: InviteLinks,
+    max_examined: usize,
 }
 
 impl ListInvites {
@@ -64,6 +76,7 @@ impl ListInvites {
         Ok(Self {
             common: Common::new(&settings.common, dynamodb, clock)?,
             links: settings.links,
+            max_examined: settings.max_examined,
         })
     }
 }
@@ -81,6 +94,8 @@ pub enum ListError {
     NoCurrentTenant,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the filter's scope is too large to read in one request")]
+    TooBroad(ValidationIssue),
 }
 
 impl From<ListError> for ApiError {
@@ -91,6 +106,7 @@ impl From<ListError> for ApiError {
             ListError::NotAManager(e) => e.into(),
             e @ ListError::NoCurrentTenant => ApiError::BadRequest(e.to_string()),
             ListError::Store(e) => e.into(),
+            ListError::TooBroad(issue) => ApiError::Validation(vec![issue]),
         }
     }
 }
@@ -115,6 +131,39 @@ fn cursor_after(query: &InviteListQuery, last_key: Option<String>) -> Option<Str
         .map(|key| ListCursor::after(query, key).encode())
 }
 
+/// The 422 for a filtered list whose scope holds more invites than one request reads, on
+/// the first filter that made it a scan, with the ways to narrow it.
+fn too_broad_issue(query: &InviteListQuery, too_broad: FilterTooBroad) -> ValidationIssue {
+    let range_field = |range: &TimeRange, after: &'static str, before: &'static str| {
+        let at = range.after.or(range.before)?;
+        let name = if range.after.is_some() { after } else { before };
+        Some((name, json!(at.to_rfc3339())))
+    };
+    let (field, input) = None
+        .or_else(|| query.email_contains.as_ref().map(|e| ("email", json!(e))))
+        .or_else(|| query.role.map(|role| ("role", json!(role.as_str()))))
+        .or_else(|| {
+            query
+                .invited_by
+                .map(|user| ("invited_by", json!(user.to_string())))
+        })
+        .or_else(|| range_field(&query.created, "created_after", "created_before"))
+        .or_else(|| range_field(&query.updated, "updated_after", "updated_before"))
+        .unwrap_or(("status", json!(null)));
+    let scope = match too_broad.in_scope {
+        Some(count) => format!("{count} invites"),
+        None => format!("more than {} invites", too_broad.max_examined),
+    };
+    let msg = format!(
+        "Value error, this filter is answered by reading every invite it could match, at most \
+         {} per request, and here that is {scope}. Narrow it with status, or with \
+         created_after/created_before and sort_by=created_at (or updated_after/updated_before \
+         and sort_by=updated_at): those are read as a range, not examined one by one.",
+        too_broad.max_examined
+    );
+    ValidationIssue::new("value_error", loc("query", field), msg, input)
+}
+
 impl Function for ListInvites {
     const NAME: &'static str = "list-invites";
     type Error = ListError;
@@ -135,8 +184,14 @@ impl Function for ListInvites {
         require_manager(role)?;
         let now = self.common.clock.now();
         let page = store
-            .list_invites(tenant, &input.query, counts, now)
-            .await?;
+            .list_invites(tenant, &input.query, counts, now, self.max_examined)
+            .await
+            .map_err(|failure| match failure {
+                ListFailure::Store(error) => ListError::Store(error),
+                ListFailure::TooBroad(too_broad) => {
+                    ListError::TooBroad(too_broad_issue(&input.query, too_broad))
+                }
+            })?;
         let body = InvitePageResponse {
             items: page
                 .items

@@ -10,8 +10,10 @@
 
 use super::items::*;
 use super::keys::*;
-use super::list_filter::{filter, Filter};
-use super::{classify, item_sk, Store, StoreError};
+use super::list_filter::Filter;
+use super::list_read::{read_segment, KeyRange, Segment};
+use super::list_scan::{filtered_page, ListFailure};
+use super::{item_sk, Store, StoreError};
 use crate::domain::{
     Invite, InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, Timestamp,
     UserId,
@@ -59,15 +61,17 @@ impl Store {
         Ok((role, counts))
     }
 
-    /// One page of a tenant's invites and the number matching the query.
+    /// One page of a tenant's invites and the number matching the query. A filter no key
+    /// condition serves reads at most `max_examined` invites (list_scan.rs).
     pub async fn list_invites(
         &self,
         tenant: TenantId,
         query: &InviteListQuery,
         counts: InviteCounts,
         now: Timestamp,
-    ) -> Result<InvitePage, StoreError> {
-        list_page(self, tenant, query, counts, now).await
+        max_examined: usize,
+    ) -> Result<InvitePage, ListFailure> {
+        list_page(self, tenant, query, counts, now, max_examined).await
     }
 }
 
@@ -81,7 +85,7 @@ pub struct InvitePage {
 }
 
 impl InvitePage {
-    fn new(items: Vec<Invite>, total: u64, query: &InviteListQuery) -> Self {
+    pub(super) fn new(items: Vec<Invite>, total: u64, query: &InviteListQuery) -> Self {
         let last_key = (items.len() == query.limit as usize)
             .then(|| items.last().map(|invite| sort_key(invite, query.sort_by)))
             .flatten();
@@ -91,21 +95,6 @@ impl InvitePage {
             last_key,
         }
     }
-}
-
-/// A run of invites read in order from one index partition.
-struct Segment {
-    index: &'static str,
-    partition_attribute: &'static str,
-    partition: String,
-    /// How many invites it holds, from the tenant's counters.
-    count: u64,
-    /// Only sort keys below this one (a key range).
-    below: Option<(&'static str, String)>,
-    /// The sort key attribute of its index.
-    sort_attribute: &'static str,
-    /// Resume after the invite with this sort key (a cursor).
-    after: Option<String>,
 }
 
 /// The sort key attribute of the indexes of `sort`.
@@ -118,7 +107,11 @@ fn sort_attribute(sort: SortField) -> &'static str {
     }
 }
 
-fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> Vec<Segment> {
+pub(super) fn segments(
+    tenant: TenantId,
+    query: &InviteListQuery,
+    counts: InviteCounts,
+) -> Vec<Segment> {
     if let Some(status) = query.status {
         return state_segments(tenant, query, status, counts);
     }
@@ -127,7 +120,7 @@ fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> 
         partition_attribute: GSI_TENANT,
         partition: tenant.to_string(),
         count: counts.total,
-        below: None,
+        range: KeyRange::default(),
         sort_attribute: sort_attribute(query.sort_by),
         after: query.after.clone(),
     };
@@ -136,7 +129,7 @@ fn segments(tenant: TenantId, query: &InviteListQuery, counts: InviteCounts) -> 
         partition_attribute: ACCEPTED_PK,
         partition: accepted_partition(tenant, accepted),
         count,
-        below: None,
+        range: KeyRange::default(),
         sort_attribute: ACCEPTED_SK,
         after: None,
     };
@@ -172,7 +165,7 @@ fn state_segments(
         partition_attribute: STATE_PK,
         partition: state_partition(tenant, state),
         count,
-        below: None,
+        range: KeyRange::default(),
         sort_attribute: sort_attribute(query.sort_by),
         after: query.after.clone(),
     };
@@ -185,14 +178,17 @@ fn state_segments(
 
 /// The invites of `tenant` past their expiry whose expiry the sweep has not announced yet:
 /// at most one sweep period's worth, read as a key range.
-fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
+pub(super) fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
     Segment {
         index: INDEX_BY_STATE_EXPIRES,
         partition_attribute: STATE_PK,
         partition: state_partition(tenant, Lifecycle::Pending),
         count: 0,
         // `$` sorts after the `#` before the id: an expiry at `now` exactly is in the range.
-        below: Some((EXPIRES_SK, format!("{}$", now.to_rfc3339()))),
+        range: KeyRange {
+            from: None,
+            below: Some(format!("{}$", now.to_rfc3339())),
+        },
         sort_attribute: EXPIRES_SK,
         after: None,
     }
@@ -209,7 +205,7 @@ fn sort_key(invite: &Invite, sort: SortField) -> String {
 }
 
 /// Puts invites read from several partitions in the list's order.
-fn in_order(invites: &mut [Invite], sort: SortField, forward: bool) {
+pub(super) fn in_order(invites: &mut [Invite], sort: SortField, forward: bool) {
     invites.sort_by_cached_key(|invite| sort_key(invite, sort));
     if !forward {
         invites.reverse();
@@ -222,35 +218,16 @@ async fn list_page(
     query: &InviteListQuery,
     counts: InviteCounts,
     now: Timestamp,
-) -> Result<InvitePage, StoreError> {
+    max_examined: usize,
+) -> Result<InvitePage, ListFailure> {
     let forward = query.sort_dir == SortDirection::Ascending;
-    let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
 
     if let (Some(status), false) = (query.status, query.has_filter_besides_status()) {
         return status_page(store, tenant, query, status, counts, now).await;
     }
     if query.has_filter() {
-        let filter = filter(query, now);
-        let mut matching = Vec::new();
-        let expired = query.status == Some(InviteStatus::Expired);
-        // The unannounced expiries first, as in `status_page`: one the sweep marks between the
-        // two reads is then in both (dropped below), never in neither.
-        if expired {
-            let unannounced = unannounced_expiries(tenant, now);
-            matching = read_segment(store, &unannounced, Some(&filter), forward, None).await?;
-        }
-        for segment in &segments(tenant, query, counts) {
-            let read = read_segment(store, segment, Some(&filter), forward, None).await?;
-            matching.retain(|invite| !read.iter().any(|other| other.id == invite.id));
-            matching.extend(read);
-        }
-        if expired {
-            in_order(&mut matching, query.sort_by, forward);
-        }
-        let total = matching.len() as u64;
-        let items = matching.into_iter().skip(offset).take(limit).collect();
-        return Ok(InvitePage::new(items, total, query));
+        return filtered_page(store, tenant, query, counts, now, max_examined).await;
     }
 
     let mut items = Vec::with_capacity(limit);
@@ -282,7 +259,7 @@ async fn status_page(
     status: InviteStatus,
     counts: InviteCounts,
     now: Timestamp,
-) -> Result<InvitePage, StoreError> {
+) -> Result<InvitePage, ListFailure> {
     let forward = query.sort_dir == SortDirection::Ascending;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
@@ -335,70 +312,4 @@ async fn status_page(
     };
     let items = invites.into_iter().skip(offset).take(limit).collect();
     Ok(InvitePage::new(items, total, query))
-}
-
-/// The index position just after the invite a cursor names: its table key (from the id at the
-/// end of the sort key) and its keys in the segment's index, in the caller's partition.
-fn resume_at(segment: &Segment) -> Option<Item> {
-    let after = segment.after.as_ref()?;
-    let id = after.rsplit('#').next()?;
-    let mut key = key(format!("INVITE#{id}"), INVITE_SK);
-    key.insert(
-        segment.partition_attribute.into(),
-        s(segment.partition.clone()),
-    );
-    key.insert(segment.sort_attribute.into(), s(after.clone()));
-    Some(key)
-}
-
-/// Reads a segment in order, all of it or its first `want` invites, page by page.
-async fn read_segment(
-    store: &Store,
-    segment: &Segment,
-    filter: Option<&Filter>,
-    forward: bool,
-    want: Option<usize>,
-) -> Result<Vec<Invite>, StoreError> {
-    let mut invites = Vec::new();
-    let mut start: Option<Item> = None;
-    loop {
-        let mut request = store
-            .client
-            .query()
-            .table_name(&store.table)
-            .index_name(segment.index)
-            .expression_attribute_names("#partition", segment.partition_attribute)
-            .expression_attribute_values(":partition", s(segment.partition.clone()))
-            .scan_index_forward(forward)
-            .set_exclusive_start_key(start.take().or_else(|| resume_at(segment)));
-        request = match &segment.below {
-            None => request.key_condition_expression("#partition = :partition"),
-            Some((attribute, bound)) => request
-                .key_condition_expression("#partition = :partition AND #sort < :below")
-                .expression_attribute_names("#sort", *attribute)
-                .expression_attribute_values(":below", s(bound.clone())),
-        };
-        if let Some(filter) = filter {
-            request = request.filter_expression(&filter.expression);
-            for (name, attribute) in &filter.names {
-                request = request.expression_attribute_names(*name, *attribute);
-            }
-            for (name, value) in &filter.values {
-                request = request.expression_attribute_values(*name, value.clone());
-            }
-        }
-        if let Some(want) = want {
-            let remaining = want.saturating_sub(invites.len()).clamp(1, 1000);
-            request = request.limit(remaining as i32);
-        }
-        let output = request.send().await.map_err(classify)?;
-        for item in output.items() {
-            invites.push(invite_from_item(item)?);
-        }
-        start = output.last_evaluated_key;
-        let satisfied = want.is_some_and(|want| invites.len() >= want);
-        if start.is_none() || satisfied {
-            return Ok(invites);
-        }
-    }
 }

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::s;
-use crate::domain::{InviteListQuery, InviteStatus, Timestamp};
+use crate::domain::{InviteListQuery, InviteStatus, SortField, Timestamp};
 
 /// A filter expression with its names and values.
 pub(super) struct Filter {
@@ -12,8 +12,9 @@ pub(super) struct Filter {
     pub values: Vec<(&'static str, AttributeValue)>,
 }
 
-/// The filter of `query`'s conditions (status decided at `now`).
-pub(super) fn filter(query: &InviteListQuery, now: Timestamp) -> Filter {
+/// The filter of `query`'s conditions (status decided at `now`), less the date range on
+/// `keyed`, when a key condition serves it.
+pub(super) fn filter(query: &InviteListQuery, now: Timestamp, keyed: Option<SortField>) -> Filter {
     let mut parts = Vec::new();
     let mut names = Vec::new();
     let mut values = Vec::new();
@@ -50,20 +51,22 @@ pub(super) fn filter(query: &InviteListQuery, now: Timestamp) -> Filter {
     // Stored instants are fixed-width UTC strings: string order is time order.
     let ranges = [
         (
+            SortField::CreatedAt,
             "#created_at",
             "created_at",
             &query.created,
             [":created_after", ":created_before"],
         ),
         (
+            SortField::UpdatedAt,
             "#updated_at",
             "updated_at",
             &query.updated,
             [":updated_after", ":updated_before"],
         ),
     ];
-    for (name, attribute, range, [after, before]) in ranges {
-        if range.is_open() {
+    for (field, name, attribute, range, [after, before]) in ranges {
+        if range.is_open() || keyed == Some(field) {
             continue;
         }
         names.push((name, attribute));

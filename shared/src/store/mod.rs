@@ -20,6 +20,8 @@ mod items;
 pub mod keys;
 mod list;
 mod list_filter;
+mod list_read;
+mod list_scan;
 mod preview;
 mod sdk;
 mod sync;
@@ -42,6 +44,7 @@ pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, R
 pub use delete::DeleteOutcome;
 pub use expiry::{DueCursor, DueInvite, RetireOutcome, RetiredInvite};
 pub use list::{InviteCounts, InvitePage};
+pub use list_scan::{FilterTooBroad, ListFailure, MAX_EXAMINED};
 pub use preview::InvitePreview;
 pub use sync::SyncOutcome;
 pub use update::{InviteChanges, ManagedInvite};
