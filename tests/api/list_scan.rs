@@ -15,10 +15,13 @@ async fn scanning_filters_are_capped_and_date_ranges_on_the_order_are_key_ranges
     let base = app.clock.now();
     // Invite `i` is created `i` seconds after `base`; every tenth address holds "needle".
     let at = |i: usize| base.plus(chrono::Duration::seconds(i as i64));
-    let invites = (0..INVITES)
+    let invites: Vec<_> = (0..INVITES)
         .map(|i| admin.invite_made_at(if i % 10 == 0 { "needle" } else { "hay" }, at(i)))
         .collect();
+    let fifth = invites[5].id.to_string();
     insert_invites(&app.store, invites).await;
+    // Invite 5 has expired (the sweep may announce it or not: both are read).
+    crate::lifecycle::expire_at(&fifth, base.plus(chrono::Duration::seconds(-60))).await;
     let instant = |i: usize| at(i).to_rfc3339();
     let q = |pairs: &[(&'static str, String)]| pairs.to_vec();
     let queries = vec![
@@ -45,6 +48,29 @@ async fn scanning_filters_are_capped_and_date_ranges_on_the_order_are_key_ranges
             ("created_before", instant(45)),
             ("sort_dir", "asc".into()),
             ("limit", "100".into()),
+        ]),
+        // 6: exactly the cap (invites 10..59) is answered; 7: one more is not.
+        q(&[
+            ("created_after", instant(10)),
+            ("created_before", instant(60)),
+        ]),
+        q(&[("created_after", instant(9))]),
+        // 8: a reversed range is empty.
+        q(&[
+            ("created_after", instant(40)),
+            ("created_before", instant(30)),
+        ]),
+        // 9: a range read newest first.
+        q(&[
+            ("created_after", instant(30)),
+            ("created_before", instant(45)),
+            ("sort_dir", "desc".into()),
+            ("limit", "100".into()),
+        ]),
+        // 10: expired in a range: invite 5, announced or not.
+        q(&[
+            ("status", "expired".into()),
+            ("created_before", instant(10)),
         ]),
     ];
     let mut env = binary_env();
@@ -83,10 +109,10 @@ async fn scanning_filters_are_capped_and_date_ranges_on_the_order_are_key_ranges
     assert!(answers[2].0["detail"][0]["msg"]
         .as_str()
         .unwrap()
-        .contains("more than 50 invites"));
+        .contains("narrow the range"));
 
     assert_eq!(status(3), 200, "{}", answers[3].0);
-    assert_eq!(total(3), 10);
+    assert_eq!(total(3), 9, "invites 0..9 less the expired one");
 
     assert_eq!(status(4), 422, "{}", answers[4].0);
     assert_eq!(refused_on(4), "email");
@@ -110,6 +136,22 @@ async fn scanning_filters_are_capped_and_date_ranges_on_the_order_are_key_ranges
         "{:?}",
         (answers[5].1, answers[1].1)
     );
+
+    assert_eq!((status(6), total(6)), (200, 50), "{}", answers[6].0);
+    assert_eq!(status(7), 422, "{}", answers[7].0);
+    assert_eq!(refused_on(7), "created_after");
+    assert_eq!((status(8), total(8)), (200, 0), "{}", answers[8].0);
+    let newest_first: Vec<String> = answers[9].0["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["created_at"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(newest_first.len(), 15);
+    assert!(newest_first.windows(2).all(|pair| pair[0] > pair[1]));
+    assert_eq!(newest_first.last().unwrap(), &created[0]);
+    assert_eq!((status(10), total(10)), (200, 1), "{}", answers[10].0);
+    assert_eq!(answers[10].0["items"][0]["id"], fifth);
 
     // Without the low cap, the same email filter is answered exactly.
     let whole = app.list_ok(&admin.token, "email=needle").await;

@@ -154,13 +154,21 @@ fn too_broad_issue(query: &InviteListQuery, too_broad: FilterTooBroad) -> Valida
         Some(count) => format!("{count} invites"),
         None => format!("more than {} invites", too_broad.max_examined),
     };
-    let msg = format!(
-        "Value error, this filter is answered by reading every invite it could match, at most \
-         {} per request, and here that is {scope}. Narrow it with status, or with \
-         created_after/created_before and sort_by=created_at (or updated_after/updated_before \
-         and sort_by=updated_at): those are read as a range, not examined one by one.",
-        too_broad.max_examined
-    );
+    let max = too_broad.max_examined;
+    let msg = if too_broad.date_range {
+        format!(
+            "Value error, the invites in this date range are read to count them, at most {max} \
+             per request, and it holds more than {max}: narrow the range, or add status."
+        )
+    } else {
+        format!(
+            "Value error, this filter is answered by reading every invite it could match, at \
+             most {max} per request, and here that is {scope}. Narrow it with status, or with \
+             created_after/created_before and sort_by=created_at (or updated_after/\
+             updated_before and sort_by=updated_at): those are read as a range, not examined \
+             one by one."
+        )
+    };
     ValidationIssue::new("value_error", loc("query", field), msg, input)
 }
 

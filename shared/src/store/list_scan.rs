@@ -24,6 +24,8 @@ pub struct FilterTooBroad {
     pub max_examined: usize,
     /// How many invites the scope holds, when the counters tell (no date key range).
     pub in_scope: Option<u64>,
+    /// The scope was a date range on the order's field: only a narrower range helps.
+    pub date_range: bool,
 }
 
 /// Why a list request has no page.
@@ -65,6 +67,20 @@ pub(super) async fn filtered_page(
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
     let key_range = date_key_range(query);
+    if let Some((
+        KeyRange {
+            from: Some(from),
+            below: Some(below),
+        },
+        _,
+    )) = &key_range
+    {
+        // An empty range (its start at or after its end) holds nothing; DynamoDB would refuse
+        // it as a BETWEEN whose bounds are reversed.
+        if from >= below {
+            return Ok(InvitePage::new(Vec::new(), 0, query));
+        }
+    }
     let mut segments = segments(tenant, query, counts);
     match &key_range {
         Some((keys, _)) => segments.iter_mut().for_each(|s| s.range = keys.clone()),
@@ -75,6 +91,7 @@ pub(super) async fn filtered_page(
                 return Err(FilterTooBroad {
                     max_examined,
                     in_scope: Some(in_scope),
+                    date_range: false,
                 }
                 .into());
             }
@@ -85,6 +102,7 @@ pub(super) async fn filtered_page(
     let too_broad = FilterTooBroad {
         max_examined,
         in_scope: None,
+        date_range: key_range.is_some(),
     };
     let mut matching = Vec::new();
     let expired = query.status == Some(InviteStatus::Expired);
