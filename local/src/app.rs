@@ -6,10 +6,11 @@ use accept_invite::AcceptInvite;
 use create_invite::CreateInvite;
 use delete_invite::DeleteInvite;
 use invites_shared::aws;
-use invites_shared::config::{AwsClientConfig, Env, FunctionSettings};
+use invites_shared::config::{AuthConfig, AwsClientConfig, Env, FunctionSettings};
 use invites_shared::domain::Clock;
 use invites_shared::runtime::{self, DEFAULT_TIMEOUT};
 use invites_shared::state::StartupError;
+use invites_shared::store::Store;
 use lambda_http::{Body, Request, Response};
 use list_invites::ListInvites;
 use preview_invite::PreviewInvite;
@@ -45,6 +46,8 @@ pub struct LocalApp {
     pub preview: PreviewInvite,
     /// What Lambda's timeout is in AWS: the deadline each request gets.
     pub request_timeout: Duration,
+    /// The invitation page's development sign-in (`crate::web`), when `DEV_SIGN_IN=true`.
+    pub sign_in: Option<crate::web::DevSignIn>,
 }
 
 impl LocalApp {
@@ -88,9 +91,14 @@ impl LocalApp {
             )?,
             preview: PreviewInvite::new(
                 preview_invite::Settings::read(env)?,
-                clients.dynamodb,
+                clients.dynamodb.clone(),
                 clock,
             )?,
+            sign_in: crate::web::DevSignIn::enabled_by(
+                env,
+                Store::new(clients.dynamodb, env.required("TABLE_NAME")?),
+                AuthConfig::read(env)?,
+            ),
             request_timeout: DEFAULT_TIMEOUT,
         })
     }

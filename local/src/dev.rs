@@ -21,13 +21,40 @@ pub fn mint_token(
     tenant: TenantId,
     ttl: chrono::Duration,
 ) -> Result<String, DevError> {
+    sign(auth, claims(auth, user, email, tenant, ttl))
+}
+
+/// A token as a sign-in issues it: the identity provider has verified the email (so that
+/// `REQUIRE_EMAIL_VERIFIED=true` deployments accept it too).
+pub fn mint_signed_in_token(
+    auth: &AuthConfig,
+    user: &User,
+    tenant: TenantId,
+    ttl: chrono::Duration,
+) -> Result<String, DevError> {
+    let mut claims = claims(auth, user.id, &user.email, tenant, ttl);
+    claims.email_verified = Some(true);
+    sign(auth, claims)
+}
+
+fn claims(
+    auth: &AuthConfig,
+    user: UserId,
+    email: &EmailAddress,
+    tenant: TenantId,
+    ttl: chrono::Duration,
+) -> Claims {
+    let mut claims = Claims::new(user, email, tenant, Utc::now().timestamp(), ttl);
+    claims.iss = Some(auth.issuer.clone());
+    claims.aud = Some(auth.audience.clone());
+    claims
+}
+
+fn sign(auth: &AuthConfig, claims: Claims) -> Result<String, DevError> {
     let secret = auth
         .hs256_secrets
         .first()
         .ok_or("JWT_HS256_SECRET is not set")?;
-    let mut claims = Claims::new(user, email, tenant, Utc::now().timestamp(), ttl);
-    claims.iss = Some(auth.issuer.clone());
-    claims.aud = Some(auth.audience.clone());
     Ok(claims.mint_hs256(secret))
 }
 
@@ -185,4 +212,25 @@ pub async fn seed_demo(
         invitee,
         invite_id,
     })
+}
+
+/// Sets a pending invite's expiry to `at` (its sort key in the expiry indexes too), as time
+/// passing would: the dev tool's way to an expired invite without waiting a week.
+pub async fn age_invite(store: &Store, invite: InviteId, at: Timestamp) -> Result<(), DevError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use invites_shared::store::keys;
+    store
+        .client()
+        .update_item()
+        .table_name(store.table_name())
+        .key("pk", AttributeValue::S(format!("INVITE#{invite}")))
+        .key("sk", AttributeValue::S(keys::INVITE_SK.into()))
+        .condition_expression("attribute_exists(pk) AND attribute_not_exists(accepted_at)")
+        .update_expression("SET expires_at = :at, expires_sk = :sk")
+        .expression_attribute_values(":at", AttributeValue::S(at.to_rfc3339()))
+        .expression_attribute_values(":sk", AttributeValue::S(keys::time_sk(at, invite)))
+        .send()
+        .await
+        .map_err(|error| format!("no pending invite {invite}: {error}"))?;
+    Ok(())
 }

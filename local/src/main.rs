@@ -75,6 +75,14 @@ enum Command {
     Publish { file: PathBuf },
     #[command(flatten)]
     Directory(directory_cli::DirectoryCommand),
+    /// Move a pending invite's expiry into the past (to see the expired page, or test it).
+    AgeInvite {
+        #[arg(long)]
+        invite: uuid::Uuid,
+        /// How long ago it expired.
+        #[arg(long, default_value_t = 1)]
+        minutes_ago: i64,
+    },
     /// Mint an HS256 user access token (JWT_HS256_SECRET).
     Token {
         #[arg(long)]
@@ -201,6 +209,16 @@ async fn run(command: Command) -> Result<(), Error> {
             print(json!(dev::create_user_with(&store, user).await?));
         }
         Command::Directory(command) => print(directory_cli::run(&store, command).await?),
+        Command::AgeInvite {
+            invite,
+            minutes_ago,
+        } => {
+            let at = Clock::system()
+                .now()
+                .plus(chrono::Duration::minutes(-minutes_ago));
+            dev::age_invite(&store, invite.into(), at).await?;
+            print(json!({ "invite_id": invite, "expires_at": at }));
+        }
         Command::Token {
             user,
             email: raw,

@@ -82,6 +82,16 @@ async fn respond(app: &LocalApp, req: hyper::Request<Incoming>) -> hyper::Respon
                 .expect("static parts are valid");
         }
     }
+    let web = crate::web::WebRequest {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &bytes,
+    };
+    if let Some(response) = crate::web::respond(app.sign_in.as_ref(), web).await {
+        return response;
+    }
     let (route, parameters) = match routes::resolve(&parts.method, parts.uri.path()) {
         Ok((route, parameters)) => (Some(route), parameters),
         Err(_) => (None, Vec::new()),

@@ -125,7 +125,8 @@ fn plausible(name: &str) -> String {
         "INVITE_LIFETIME_HOURS"
         | "MAX_BODY_BYTES"
         | "JWT_LEEWAY_SECONDS"
-        | "INVITE_RETENTION_DAYS" => "1".to_owned(),
+        | "INVITE_RETENTION_DAYS"
+        | "LIST_MAX_EXAMINED" => "1".to_owned(),
         "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" | "PREVIEWS_PER_MINUTE" => {
             "1".to_owned()
         }
@@ -222,5 +223,26 @@ fn production_parameters_have_no_development_defaults() {
         "/invites",
     ] {
         assert!(!pattern.is_match(bad), "{bad}");
+    }
+}
+
+/// The invitation page's development sign-in lives in the local server alone: every route a
+/// Lambda serves is under `/v1/`, nothing in the template names the sign-in, and no function
+/// crate (nor the common crate) depends on the local crate that has it.
+#[test]
+fn no_lambda_serves_the_development_sign_in() {
+    for route in invites_shared::routes::routes() {
+        assert!(route.path.starts_with("/v1/"), "{}", route.path);
+    }
+    assert!(!template_text().contains("/dev/"));
+    let mut crates: Vec<_> = std::fs::read_dir(repo().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    crates.push(repo().join("shared"));
+    assert!(crates.len() >= 12, "{crates:?}");
+    for dir in crates {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        assert!(!manifest.contains("invites-local"), "{}", dir.display());
     }
 }
