@@ -32,6 +32,7 @@ mod preview;
 mod round_trips;
 mod secrets;
 mod security;
+mod send_pace;
 mod snapshot;
 mod template;
 mod update;

@@ -126,7 +126,8 @@ fn plausible(name: &str) -> String {
         | "MAX_BODY_BYTES"
         | "JWT_LEEWAY_SECONDS"
         | "INVITE_RETENTION_DAYS"
-        | "LIST_MAX_EXAMINED" => "1".to_owned(),
+        | "LIST_MAX_EXAMINED"
+        | "SES_MAX_SEND_RATE" => "1".to_owned(),
         "INVITE_EMAIL_COOLDOWN_MINUTES" | "MAX_PENDING_INVITES" | "PREVIEWS_PER_MINUTE" => {
             "1".to_owned()
         }

@@ -3,6 +3,7 @@
 //! Local and the SES emulator. Run through `scripts/bench`, which builds the release binaries,
 //! starts the emulators and writes BENCHMARKS.md.
 
+mod bulk;
 mod cold;
 mod list_cost;
 mod setup;
@@ -38,6 +39,9 @@ pub struct Args {
     /// Seconds per throughput run; 0 skips throughput.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Invitations of the onboarding run (16 clients, one tenant, emails paced); 0 skips it.
+    #[arg(long, default_value_t = 500)]
+    bulk_invites: usize,
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,
     /// Raw results (JSON).
@@ -83,6 +87,7 @@ async fn main() -> Result<(), Error> {
     warm::run(&mut bench, &args, &mut report).await?;
     list_cost::run(&mut bench, &args, &mut report).await?;
     throughput::run(&bench, &args, &mut report).await?;
+    bulk::run(&bench, &args, &mut report).await?;
     targets::write(&mut report);
     std::fs::write(&args.out, serde_json::to_string_pretty(&report.results)?)?;
     std::fs::write(&args.markdown, report.md)?;

@@ -159,6 +159,14 @@ impl Draft<'_> {
             expires_at: invite.expires_at,
         };
         let store = &self.function.common.store;
+        let clock = &self.function.common.clock;
+        if let Err(error) = self.function.send_pace.wait_for_place(store, clock).await {
+            // Nothing went out: unclaimed, so that repeating the request sends it.
+            if let Err(release) = store.release_email_claim(invite.id, self.now).await {
+                tracing::warn!(invite_id = %invite.id, error = %error_chain(&release), "email claim not released");
+            }
+            return Err(error.into());
+        }
         let message_id = match self.function.mailer.send(&invitation, email_id).await {
             Ok(message_id) => message_id,
             // SES did not answer: the email may have gone out, so the claim stays until this

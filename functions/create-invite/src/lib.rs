@@ -9,6 +9,7 @@
 mod draft;
 pub mod input;
 pub mod mail;
+mod pace;
 
 use invites_shared::auth::{require_manager, AuthError, NotAManager};
 use invites_shared::aws;
@@ -25,6 +26,7 @@ use lambda_http::{Body, Request, Response};
 use draft::Draft;
 use input::{parse_create_invite, CreateInviteInput};
 use mail::{MailError, Mailer};
+use pace::{PaceError, RateReached, SendPace};
 
 pub const DEFAULT_INVITE_LIFETIME_HOURS: i64 = 7 * 24;
 /// A re-invite within this many minutes of the last email refreshes the invite but sends no
@@ -49,6 +51,9 @@ pub struct Settings {
     pub email_cooldown: chrono::Duration,
     /// The most open invites a tenant may hold.
     pub max_open_invites: u64,
+    /// Emails per second across all instances (`SES_MAX_SEND_RATE`: the SES account's
+    /// sending rate; unset or 0: unpaced).
+    pub send_rate: Option<u32>,
 }
 
 impl FunctionSettings for Settings {
@@ -93,6 +98,7 @@ impl FunctionSettings for Settings {
             invite_lifetime: chrono::Duration::hours(hours),
             email_cooldown: chrono::Duration::minutes(cooldown),
             max_open_invites,
+            send_rate: Some(env.number("SES_MAX_SEND_RATE", 0u32)?).filter(|rate| *rate > 0),
         })
     }
 }
@@ -105,6 +111,7 @@ pub struct CreateInvite {
     invite_lifetime: chrono::Duration,
     email_cooldown: chrono::Duration,
     max_open_invites: u64,
+    send_pace: SendPace,
 }
 
 impl CreateInvite {
@@ -131,6 +138,9 @@ impl CreateInvite {
             invite_lifetime: settings.invite_lifetime,
             email_cooldown: settings.email_cooldown,
             max_open_invites: settings.max_open_invites,
+            send_pace: SendPace {
+                per_second: settings.send_rate,
+            },
         })
     }
 }
@@ -168,9 +178,22 @@ pub enum CreateError {
          are no longer needed (expired ones included) and try again."
     )]
     TooManyOpen(u64),
+    #[error(
+        "{0}: the invite is saved, and repeating the same request in a second sends its email"
+    )]
+    SendRateReached(RateReached),
     /// SES accepted the email, then the store could not record it.
     #[error("the invitation email was sent but could not be recorded")]
     EmailNotRecorded(#[source] StoreError),
+}
+
+impl From<PaceError> for CreateError {
+    fn from(error: PaceError) -> Self {
+        match error {
+            PaceError::RateReached(reached) => Self::SendRateReached(reached),
+            PaceError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 impl From<CreateError> for ApiError {
@@ -185,7 +208,9 @@ impl From<CreateError> for ApiError {
             e @ CreateError::InvitesDisabled => ApiError::BadRequest(e.to_string()),
             e @ CreateError::NoSeat => ApiError::QuotaExceeded(e.to_string()),
             e @ CreateError::AlreadyMember => ApiError::Conflict(e.to_string()),
-            e @ CreateError::TooManyOpen(_) => ApiError::TooManyRequests(e.to_string()),
+            e @ (CreateError::TooManyOpen(_) | CreateError::SendRateReached(_)) => {
+                ApiError::TooManyRequests(e.to_string())
+            }
             CreateError::Store(e) => e.into(),
             CreateError::Mail(MailError::Unavailable(cause)) => ApiError::DependencyUnavailable {
                 detail: "The invitation email could not be sent because the email service is \

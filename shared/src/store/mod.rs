@@ -24,6 +24,7 @@ mod list_read;
 mod list_scan;
 mod preview;
 mod sdk;
+mod send_pace;
 mod sync;
 mod update;
 
