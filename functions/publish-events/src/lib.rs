@@ -15,7 +15,6 @@ use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSet
 use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
-use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 pub use derive::{events_of, InviteEvent};
@@ -152,19 +151,10 @@ impl PublishEvents {
     }
 }
 
-/// The Lambda entry point: the state built once, then one stream batch per invocation.
-pub async fn run<Init, Fut>(init: Init) -> Result<(), lambda_http::Error>
-where
-    Init: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<PublishEvents, StartupError>>,
-{
-    invites_shared::telemetry::init();
-    let function = init().await.inspect_err(|error| {
-        tracing::error!(function = "publish-events", error = %error_chain(error), "cannot start");
-    })?;
-    let function = &function;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, std::convert::Infallible>(function.handle(&event.payload).await)
-    }))
-    .await
+impl invites_shared::batch::BatchFunction for PublishEvents {
+    const NAME: &'static str = "publish-events";
+
+    fn handle_batch(&self, batch: &Value) -> impl std::future::Future<Output = Value> + Send {
+        self.handle(batch)
+    }
 }

@@ -4,5 +4,5 @@ use publish_events::PublishEvents;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    publish_events::run(PublishEvents::from_env).await
+    invites_shared::batch::run(PublishEvents::from_env).await
 }

@@ -13,7 +13,6 @@ use invites_shared::emf::{self, MetricLine, Unit};
 use invites_shared::http::error_chain;
 use invites_shared::state::StartupError;
 use invites_shared::store::{keys, RetireOutcome, RetiredInvite, Store};
-use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 /// What retire-invites reads from its environment: the table only.
@@ -112,21 +111,12 @@ impl RetireInvites {
     }
 }
 
-/// The Lambda entry point: the state built once, then one stream batch per invocation.
-pub async fn run<Init, Fut>(init: Init) -> Result<(), lambda_http::Error>
-where
-    Init: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<RetireInvites, StartupError>>,
-{
-    invites_shared::telemetry::init();
-    let function = init().await.inspect_err(|error| {
-        tracing::error!(function = "retire-invites", error = %error_chain(error), "cannot start");
-    })?;
-    let function = &function;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, std::convert::Infallible>(function.handle(&event.payload).await)
-    }))
-    .await
+impl invites_shared::batch::BatchFunction for RetireInvites {
+    const NAME: &'static str = "retire-invites";
+
+    fn handle_batch(&self, batch: &Value) -> impl std::future::Future<Output = Value> + Send {
+        self.handle(batch)
+    }
 }
 
 #[cfg(test)]

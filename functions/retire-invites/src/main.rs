@@ -4,5 +4,5 @@ use retire_invites::RetireInvites;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    retire_invites::run(RetireInvites::from_env).await
+    invites_shared::batch::run(RetireInvites::from_env).await
 }
