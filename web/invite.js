@@ -11,6 +11,15 @@
   var title = document.getElementById("title");
   var content = document.getElementById("content");
   var ROLE_NAMES = { USER: "Member", ADMIN: "Admin", OWNER: "Owner" };
+  // What SES last said of the invitation email (the preview's delivery_status).
+  var DELIVERY_NAMES = {
+    sent: "Sent",
+    delayed: "Delayed",
+    delivered: "Delivered",
+    bounced: "Bounced: it never arrived",
+    rejected: "Not sent",
+    complained: "Marked as spam"
+  };
   var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
   function inviteId() {
@@ -100,6 +109,10 @@
       list.append(el("dt", {}, [row[0]]), el("dd", {}, [row[1] || ""]));
     });
     list.append(el("dt", {}, ["Expires"]), el("dd", {}, [when(preview.expires_at)]));
+    if (preview.delivery_status) {
+      var status = DELIVERY_NAMES[preview.delivery_status] || preview.delivery_status;
+      list.append(el("dt", {}, ["Invitation email"]), el("dd", { id: "delivery" }, [status]));
+    }
     return list;
   }
 

@@ -201,6 +201,7 @@ pub async fn seed_demo(
             email_id: None,
             groups: Default::default(),
             skipped_groups: Default::default(),
+            delivery: None,
         };
         store
             .insert_pending_invite(&invite, None, u64::MAX, false)

@@ -16,6 +16,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod platform;
 pub mod server;
+pub mod ses_events;
 pub mod stream;
 pub mod template;
 pub mod web;

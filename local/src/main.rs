@@ -75,6 +75,13 @@ enum Command {
     Publish { file: PathBuf },
     #[command(flatten)]
     Directory(directory_cli::DirectoryCommand),
+    /// Feed what SES would report about an invite's latest email (AWS's documented sample of
+    /// KIND: send, delivery, delivery-delay, bounce, complaint, reject) through email-events.
+    SesEvent {
+        kind: String,
+        #[arg(long)]
+        invite: uuid::Uuid,
+    },
     /// Move a pending invite's expiry into the past (to see the expired page, or test it).
     AgeInvite {
         #[arg(long)]
@@ -209,6 +216,18 @@ async fn run(command: Command) -> Result<(), Error> {
             print(json!(dev::create_user_with(&store, user).await?));
         }
         Command::Directory(command) => print(directory_cli::run(&store, command).await?),
+        Command::SesEvent { kind, invite } => {
+            let batch = invites_local::ses_events::batch_for(&store, &kind, invite.into()).await?;
+            let function = email_events::EmailEvents::from_env().await?;
+            let (answer, _) = function.record(&batch).await;
+            let delivery = store
+                .get_invite(invite.into())
+                .await?
+                .and_then(|found| found.delivery);
+            print(
+                json!({ "invite_id": invite, "fed": kind, "answer": answer, "delivery": delivery }),
+            );
+        }
         Command::AgeInvite {
             invite,
             minutes_ago,

@@ -25,6 +25,7 @@ const OURS: &[&str] = &[
     "publish_events",
     "expire_invites",
     "retire_invites",
+    "email_events",
     "not_found",
     "invites_local",
 ];

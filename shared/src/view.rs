@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::config::{is_https_or_local, ConfigError, Env};
 use crate::domain::{
-    EmailId, GroupIds, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId,
+    Delivery, EmailId, GroupIds, Invite, InviteId, InviteStatus, Role, TenantId, Timestamp, UserId,
 };
 
 /// Where invitees open their invites: the base URL the invite id is appended to.
@@ -52,6 +52,9 @@ pub struct InviteResponse {
     pub status: InviteStatus,
     pub invited_by_user_id: UserId,
     pub groups: GroupIds,
+    /// What SES last reported about the latest invitation email (`{status, at, detail}`),
+    /// null before the first: an extra field, which both client generations ignore.
+    pub delivery: Option<Delivery>,
 }
 
 impl InviteResponse {
@@ -70,6 +73,7 @@ impl InviteResponse {
             status: invite.status(now),
             invited_by_user_id: invite.invited_by_user_id,
             groups: invite.groups.clone(),
+            delivery: invite.delivery.clone(),
         }
     }
 }

@@ -221,6 +221,26 @@ async fn every_event_file_runs_through_its_function_over_the_runtime_api() {
     assert_eq!(swept["more"], false, "{swept}");
     listed_names.push("expire-invites.json");
 
+    // An SES bounce as the email-events queue delivers it (about the demo invite, which has
+    // no email: a report of another email, recorded as nothing, and no failure to retry).
+    let mut process = FunctionProcess::start(&function_binary("email-events"), &env, None)
+        .await
+        .unwrap();
+    let outcome = process
+        .invoke(read_json("email-events.json"))
+        .await
+        .unwrap();
+    process.stop().await;
+    let Outcome::Response(answer) = outcome else {
+        panic!("email-events.json: the function reported an error: {outcome:?}");
+    };
+    assert_eq!(
+        answer["batchItemFailures"],
+        serde_json::json!([]),
+        "{answer}"
+    );
+    listed_names.push("email-events.json");
+
     // Every event file is covered.
     let mut on_disk: Vec<String> = std::fs::read_dir(repo().join("events"))
         .unwrap()

@@ -12,6 +12,20 @@ use serde_json::{json, Value};
 use crate::events::function_binary;
 use crate::helpers::*;
 
+/// A reader of the test table's stream, from now on.
+pub async fn table_stream() -> invites_local::stream::StreamReader {
+    let dynamodb = invites_local::app::Clients::from_env().await.dynamodb;
+    let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
+    invites_local::stream::StreamReader::open(
+        &dynamodb,
+        aws_sdk_dynamodbstreams::Client::new(&sdk),
+        table_name(),
+        false,
+    )
+    .await
+    .unwrap()
+}
+
 /// A queue receiving what the rule sends for source `invites.api` on the default bus.
 pub async fn bus_queue(clients: &platform::Clients) -> String {
     let name = format!("invite-events-{}", uuid::Uuid::new_v4().simple());
@@ -96,16 +110,7 @@ async fn each_committed_invite_change_is_published_once() {
     let app = TestApp::spawn().await;
     let clients = platform::Clients::from_env().await;
     let queue = bus_queue(&clients).await;
-    let dynamodb = invites_local::app::Clients::from_env().await.dynamodb;
-    let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
-    let mut stream = invites_local::stream::StreamReader::open(
-        &dynamodb,
-        aws_sdk_dynamodbstreams::Client::new(&sdk),
-        table_name(),
-        false,
-    )
-    .await
-    .unwrap();
+    let mut stream = table_stream().await;
 
     let admin = app.tenant_admin().await;
     let group = app.group(admin.tenant).await;

@@ -179,6 +179,7 @@ impl Actor {
             email_id: None,
             groups: Default::default(),
             skipped_groups: Default::default(),
+            delivery: None,
         }
     }
 

@@ -115,6 +115,7 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
     let query = |raw: &str| invites_shared::domain::InviteListQuery {
         email_contains: None,
         status: invites_shared::domain::InviteStatus::parse(raw),
+        delivery: None,
         role: None,
         invited_by: None,
         created: Default::default(),

@@ -14,6 +14,7 @@ mod delete;
 mod directory;
 mod directory_deletes;
 mod directory_sync;
+mod email_events;
 mod events;
 mod events_out;
 mod faults;

@@ -69,7 +69,7 @@ fn every_function_deploys_through_its_alias_and_is_rolled_back_by_its_alarms() {
     let resources = template::resources(&text).unwrap();
     let alarms = of_type(&resources, "AWS::CloudWatch::Alarm");
     let functions = of_type(&resources, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), 11);
+    assert_eq!(functions.len(), 12);
     for (name, function) in &functions {
         let preference = &function["Properties"]["DeploymentPreference"];
         assert_eq!(

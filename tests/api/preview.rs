@@ -35,6 +35,7 @@ async fn a_valid_invite_previews_what_the_email_said_and_no_more() {
             "role": "ADMIN",
             "expires_at": invite["expires_at"],
             "invited_by": { "user_id": inviter.id, "first_name": "Ada", "last_name": "Lovelace" },
+            "delivery_status": "sent",
         })
     );
     assert!(

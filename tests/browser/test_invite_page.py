@@ -210,3 +210,23 @@ def test_a_link_with_a_broken_escape_is_not_found_and_every_field_is_labelled(br
     for field in browser.find_elements(By.CSS_SELECTOR, "input:not([type=hidden])"):
         labels = browser.find_elements(By.CSS_SELECTOR, f"label[for='{field.get_attribute('id')}']")
         assert labels and labels[0].text, field.get_attribute("outerHTML")
+
+
+def test_a_bounced_invitation_says_so_on_the_page(browser, screenshot, team):
+    tenant, _, admin_api = team
+    created = invite(admin_api, tenant)
+    fed = dev("ses-event", "bounce", "--invite", created.id)
+    assert fed["delivery"]["status"] == "bounced", fed
+    # The list shows it (an extra field ksapi's models drop: read the JSON itself).
+    request = urllib.request.Request(
+        f"{API_URL}/v1/invites?delivery=bounced",
+        headers={"Authorization": f"Bearer {token(team[1], tenant)}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = json.load(response)
+    assert [item["id"] for item in page["items"]] == [str(created.id)], page
+    assert page["items"][0]["delivery"]["status"] == "bounced"
+    browser.get(f"{API_URL}/invites/{created.id}")
+    state_of(browser, "valid")
+    assert browser.find_element(By.ID, "delivery").text == "Bounced: it never arrived"
+    screenshot("bounced")

@@ -198,6 +198,7 @@ impl Bench {
                 email_id: None,
                 groups: Default::default(),
                 skipped_groups: Default::default(),
+                delivery: None,
             };
             made.push((invite.id, email));
             let store = self.store.clone();

@@ -1,7 +1,9 @@
 //! One attempt at writing an invite, from what `CreateInvite::create` read.
 
 use invites_shared::auth::Caller;
-use invites_shared::domain::{EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId};
+use invites_shared::domain::{
+    Delivery, DeliveryStatus, EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId,
+};
 use invites_shared::http::error_chain;
 use invites_shared::metrics;
 use invites_shared::store::{DirectAddOutcome, InsertOutcome, Refresh};
@@ -36,6 +38,7 @@ impl Draft<'_> {
             email_id: None,
             groups: self.input.groups.clone(),
             skipped_groups: Default::default(),
+            delivery: None,
         }
     }
 
@@ -138,6 +141,8 @@ impl Draft<'_> {
         let email_id = self.send_email(&invite).await?;
         Ok(Some(Invite {
             email_id: Some(email_id),
+            // As `record_email_sent` wrote it: a new email's delivery starts over.
+            delivery: Some(Delivery::new(DeliveryStatus::Sent, self.now, None)),
             ..invite
         }))
     }
@@ -151,6 +156,7 @@ impl Draft<'_> {
         let email_id = EmailId::new_random();
         let link = self.function.links.link(&invite.id);
         let invitation = Invitation {
+            invite: invite.id,
             to: &invite.email,
             tenant_name: &self.tenant.name,
             inviter: &self.caller.email,
@@ -187,7 +193,7 @@ impl Draft<'_> {
         metrics::count("EmailsSent");
         tracing::info!(invite_id = %invite.id, %email_id, %message_id, "invitation email sent");
         store
-            .record_email_sent(invite.id, email_id, self.now)
+            .record_email_sent(invite, email_id, self.now)
             .await
             .map_err(CreateError::EmailNotRecorded)?;
         Ok(email_id)

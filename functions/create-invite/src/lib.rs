@@ -14,14 +14,19 @@ mod pace;
 use invites_shared::auth::{require_manager, AuthError, NotAManager};
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
-use invites_shared::domain::{Clock, Invite, InviteStatus};
-use invites_shared::http::{json_response, unknown_groups, ApiError, Invalid};
+use invites_shared::domain::{
+    Clock, EmailAddress, Invite, InviteStatus, Suppression, SuppressionReason, TenantId,
+};
+use invites_shared::http::{
+    json_response, loc, unknown_groups, ApiError, Invalid, ValidationIssue,
+};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
 use invites_shared::store::{self, StoreError};
 use invites_shared::view::{InviteLinks, InviteResponse};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde_json::json;
 
 use draft::Draft;
 use input::{parse_create_invite, CreateInviteInput};
@@ -187,6 +192,38 @@ pub enum CreateError {
     EmailNotRecorded(#[source] StoreError),
 }
 
+/// The 422 for an address no invitation email may go to now. Why, only to the tenant whose
+/// invitation bounced or drew the complaint: others learn no more than that it cannot be sent.
+fn suppressed_issue(
+    email: &EmailAddress,
+    suppression: Suppression,
+    tenant: TenantId,
+) -> ValidationIssue {
+    let day = |at: invites_shared::domain::Timestamp| at.as_datetime().format("%Y-%m-%d");
+    let why = match (suppression.tenant == tenant, suppression.reason) {
+        (true, SuppressionReason::Bounce) => format!(
+            "an invitation email to this address bounced permanently on {}",
+            day(suppression.at)
+        ),
+        (true, SuppressionReason::Complaint) => format!(
+            "the reader of this address marked an invitation as spam on {}",
+            day(suppression.at)
+        ),
+        (false, _) => "invitation emails cannot be delivered to this address".to_owned(),
+    };
+    let msg = format!(
+        "Value error, {why}, so no invitation email goes to it until {}. Check the address for \
+         a typo, or invite the person after that date.",
+        day(suppression.until),
+    );
+    ValidationIssue::new(
+        "value_error",
+        loc("body", "email"),
+        msg,
+        json!(email.as_str()),
+    )
+}
+
 impl From<PaceError> for CreateError {
     fn from(error: PaceError) -> Self {
         match error {
@@ -270,7 +307,13 @@ impl CreateInvite {
             attempt += 1;
             let now = self.common.clock.now();
             let context = store
-                .load_create_context(input.tenant_id, caller.user_id, &input.email, &input.groups)
+                .load_create_context(
+                    input.tenant_id,
+                    caller.user_id,
+                    &input.email,
+                    &input.groups,
+                    now,
+                )
                 .await?;
             let role = require_manager(context.caller_role)?;
             if !role.can_grant(input.role) {
@@ -282,6 +325,10 @@ impl CreateInvite {
             }
             if !tenant.settings.can_invite {
                 return Err(CreateError::InvitesDisabled);
+            }
+            if let Some(suppression) = context.suppressed.filter(|_| !tenant.has_external_idp()) {
+                let issue = suppressed_issue(&input.email, suppression, tenant.id);
+                return Err(Invalid(vec![issue]).into());
             }
             let unknown = unknown_groups(&input.groups, &context.existing_groups);
             if !unknown.is_empty() {

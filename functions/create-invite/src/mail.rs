@@ -4,7 +4,9 @@ use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ses::types::{Body, Content, Destination, Message, MessageTag};
 use aws_sdk_ses::Client;
 use invites_shared::aws::is_transient;
-use invites_shared::domain::{EmailAddress, EmailId, Role, Timestamp};
+use invites_shared::domain::{
+    EmailAddress, EmailId, InviteId, Role, Timestamp, EMAIL_ID_TAG, INVITE_ID_TAG,
+};
 use invites_shared::metrics::CostMeter;
 use invites_shared::xray::XRaySubsegments;
 use invites_shared::BoxError;
@@ -36,6 +38,7 @@ pub enum MailError {
 /// What an invitation email says.
 #[derive(Debug, Clone)]
 pub struct Invitation<'a> {
+    pub invite: InviteId,
     pub to: &'a EmailAddress,
     pub tenant_name: &'a str,
     pub inviter: &'a EmailAddress,
@@ -110,6 +113,23 @@ impl Invitation<'_> {
     }
 }
 
+/// The tags SES copies into its delivery reports (`email-events` finds the invite by them).
+pub fn message_tags(invite: InviteId, email_id: EmailId) -> Vec<MessageTag> {
+    [
+        (EMAIL_ID_TAG, email_id.to_string()),
+        (INVITE_ID_TAG, invite.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        MessageTag::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("name and value are set")
+    })
+    .collect()
+}
+
 /// Sends invitation emails from the configured sender.
 #[derive(Clone, Debug)]
 pub struct Mailer {
@@ -154,11 +174,6 @@ impl Mailer {
                     .build(),
             )
             .build();
-        let tag = MessageTag::builder()
-            .name("email_id")
-            .value(email_id.to_string())
-            .build()
-            .expect("name and value are set");
         let output = self
             .client
             .send_email()
@@ -169,7 +184,7 @@ impl Mailer {
                     .build(),
             )
             .message(message)
-            .tags(tag)
+            .set_tags(Some(message_tags(invitation.invite, email_id)))
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
@@ -204,6 +219,7 @@ mod tests {
         let to = EmailAddress::parse("bob@example.com").unwrap();
         let inviter = EmailAddress::parse("o'neil@example.com").unwrap();
         let invitation = Invitation {
+            invite: InviteId::new_random(),
             to: &to,
             tenant_name: "<script>alert(\"x\")</script> & Co\r\nBcc: evil@example.com",
             inviter: &inviter,
@@ -225,5 +241,23 @@ mod tests {
             .text
             .contains("https://app.example.com/invites/1?a=1&b=\"2\""));
         assert!(email.text.contains("as ADMIN"));
+    }
+
+    /// SES copies these into every report about the email: email-events finds the invite by
+    /// `invite_id` and the email by `email_id` (without both, a report is dropped).
+    #[test]
+    fn every_email_is_tagged_with_its_invite_and_its_id() {
+        let (invite, email_id) = (InviteId::new_random(), EmailId::new_random());
+        let tags: Vec<(String, String)> = message_tags(invite, email_id)
+            .into_iter()
+            .map(|tag| (tag.name().to_owned(), tag.value().to_owned()))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                ("email_id".to_owned(), email_id.to_string()),
+                ("invite_id".to_owned(), invite.to_string()),
+            ]
+        );
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use invites_shared::domain::{
-    InviteListQuery, InviteStatus, ListCursor, Role, SortDirection, SortField, TenantId, TimeRange,
-    Timestamp, UserId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+    DeliveryStatus, InviteListQuery, InviteStatus, ListCursor, Role, SortDirection, SortField,
+    TenantId, TimeRange, Timestamp, UserId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE,
 };
 use invites_shared::http::{enum_issue, loc, parse_uuid, Invalid, ValidationIssue};
 use serde_json::json;
@@ -131,6 +131,14 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
         }
         parsed
     });
+    let delivery = params.get("delivery").and_then(|raw| {
+        let parsed = DeliveryStatus::parse(raw);
+        if parsed.is_none() {
+            let expected = DeliveryStatus::EXPECTED;
+            issues.push(enum_issue("query", "delivery", expected, json!(raw)));
+        }
+        parsed
+    });
     let limit = bounded_int(
         &params,
         "limit",
@@ -211,6 +219,7 @@ pub fn parse_list_invites(query: Option<&str>) -> Result<ListInvitesInput, Inval
     let mut query = InviteListQuery {
         email_contains,
         status,
+        delivery,
         role,
         invited_by,
         created,

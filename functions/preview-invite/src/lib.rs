@@ -8,7 +8,7 @@
 
 use invites_shared::aws;
 use invites_shared::config::{self, CommonSettings, ConfigError, Env, FunctionSettings};
-use invites_shared::domain::{Clock, InviteStatus, Role, Timestamp, UserId};
+use invites_shared::domain::{Clock, DeliveryStatus, InviteStatus, Role, Timestamp, UserId};
 use invites_shared::http::{json_response, parse_invite_id, ApiError, Invalid};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
@@ -130,6 +130,9 @@ pub struct InvitePreviewResponse {
     expires_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     invited_by: Option<InviterInfo>,
+    /// Whether the invitation email arrived, as SES last said (its status only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_status: Option<DeliveryStatus>,
 }
 
 impl InvitePreviewResponse {
@@ -141,6 +144,7 @@ impl InvitePreviewResponse {
             role: None,
             expires_at: None,
             invited_by: None,
+            delivery_status: None,
         }
     }
 
@@ -178,6 +182,7 @@ impl InvitePreviewResponse {
                 first_name: inviter.as_ref().and_then(|user| user.first_name.clone()),
                 last_name: inviter.and_then(|user| user.last_name),
             }),
+            delivery_status: invite.delivery.as_ref().map(|delivery| delivery.status),
         }
     }
 }

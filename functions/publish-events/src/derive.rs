@@ -118,6 +118,19 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
                     detail: Value::Object(detail),
                 }];
             }
+            // SES reported a bounce of the invite's latest email (email-events).
+            let bounced = Some("bounced");
+            let status = keys::DELIVERY_STATUS;
+            if string(new, status) == bounced && string(old, status) != bounced {
+                let mut detail = base(new, format!("{event_id}:bounced"));
+                detail.insert("at".into(), json!(string(new, keys::DELIVERY_AT)));
+                detail.insert("email_id".into(), json!(string(new, "email_id")));
+                detail.insert("bounce".into(), json!(string(new, keys::DELIVERY_DETAIL)));
+                return vec![InviteEvent {
+                    detail_type: "InviteBounced",
+                    detail: Value::Object(detail),
+                }];
+            }
             if string(old, "updated_at") == string(new, "updated_at") {
                 return Vec::new();
             }
@@ -220,5 +233,33 @@ mod tests {
         // Other items (tenants, slots, memberships) publish nothing.
         let tenant = json!({ "eventID": "e6", "eventName": "INSERT", "dynamodb": { "NewImage": { "entity": { "S": "tenant" } } } });
         assert!(events_of(&tenant).is_empty());
+    }
+
+    #[test]
+    fn a_bounce_of_the_latest_email_is_announced_once() {
+        let sent = image(&[("delivery_status", "delivered"), ("updated_at", "t")]);
+        let bounced = image(&[
+            ("delivery_status", "bounced"),
+            (
+                "delivery_detail",
+                "Permanent/General: smtp; 550 5.1.1 user unknown",
+            ),
+            ("updated_at", "t"),
+        ]);
+        let record = json!({
+            "eventID": "e2", "eventName": "MODIFY",
+            "dynamodb": { "OldImage": sent, "NewImage": bounced.clone() },
+        });
+        let events = events_of(&record);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].detail_type, "InviteBounced");
+        assert_eq!(events[0].detail["event_id"], "e2:bounced");
+        assert!(events[0].detail["bounce"].as_str().unwrap().contains("550"));
+        // The same status again (a repeat) is no news.
+        let again = json!({
+            "eventID": "e3", "eventName": "MODIFY",
+            "dynamodb": { "OldImage": bounced.clone(), "NewImage": bounced },
+        });
+        assert!(events_of(&again).is_empty());
     }
 }

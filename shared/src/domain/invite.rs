@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{EmailAddress, EmailId, GroupIds, InviteId, Role, TenantId, Timestamp, UserId};
+use super::{
+    Delivery, EmailAddress, EmailId, GroupIds, InviteId, Role, TenantId, Timestamp, UserId,
+};
 
 /// Derived state of an invite; never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,6 +46,8 @@ pub struct Invite {
     pub groups: GroupIds,
     /// Of `groups`, those that no longer existed when the invite was accepted.
     pub skipped_groups: GroupIds,
+    /// What SES last reported about the latest invitation email (none before the first).
+    pub delivery: Option<Delivery>,
 }
 
 impl Invite {
@@ -80,6 +84,7 @@ mod tests {
             email_id: None,
             groups: GroupIds::default(),
             skipped_groups: GroupIds::default(),
+            delivery: None,
         };
         assert_eq!(invite.status(now), InviteStatus::Pending);
         assert_eq!(

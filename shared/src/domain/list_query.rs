@@ -1,6 +1,6 @@
 //! A validated request for a page of a tenant's invites.
 
-use super::{InviteStatus, Role, Timestamp, UserId};
+use super::{DeliveryStatus, InviteStatus, Role, Timestamp, UserId};
 
 /// The field a list of invites is ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct InviteListQuery {
     /// Lower-cased substring the email must contain.
     pub email_contains: Option<String>,
     pub status: Option<InviteStatus>,
+    /// The status of the invite's latest email (`by_delivery`).
+    pub delivery: Option<DeliveryStatus>,
     pub role: Option<Role>,
     pub invited_by: Option<UserId>,
     pub created: TimeRange,
@@ -134,10 +136,11 @@ impl InviteListQuery {
     /// What a cursor must match: the order, its direction and the filters.
     fn shape(&self) -> String {
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.sort_by,
             self.sort_dir,
             self.status,
+            self.delivery,
             self.email_contains,
             self.role,
             self.invited_by,
@@ -156,6 +159,7 @@ impl InviteListQuery {
     /// Any filter other than `status` (those a key condition cannot serve).
     pub fn has_filter_besides_status(&self) -> bool {
         self.email_contains.is_some()
+            || self.delivery.is_some()
             || self.role.is_some()
             || self.invited_by.is_some()
             || !self.created.is_open()
@@ -164,6 +168,7 @@ impl InviteListQuery {
 
     pub fn has_filter(&self) -> bool {
         self.email_contains.is_some()
+            || self.delivery.is_some()
             || self.status.is_some()
             || self.role.is_some()
             || self.invited_by.is_some()

@@ -1,5 +1,6 @@
 //! Domain types. Each is parsed once at the edge and cannot hold an invalid value afterwards.
 
+mod delivery;
 mod directory;
 mod email;
 mod groups;
@@ -9,6 +10,10 @@ mod list_query;
 mod role;
 mod time;
 
+pub use delivery::{
+    Delivery, DeliveryStatus, Suppression, SuppressionReason, EMAIL_ID_TAG, INVITE_ID_TAG,
+    MAX_DETAIL_CHARS,
+};
 pub use directory::{
     ApiKey, InviteLinkSettings, LinkRole, Membership, Tenant, TenantSettings, User,
 };

@@ -3,14 +3,15 @@
 
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 
+use super::delivery::{suppressed_pk, suppression_from_item, SUPPRESSED_SK};
 use super::items::*;
 use super::keys::*;
 use super::sdk::{unless_condition_failed, JoinPath};
 use super::Joining;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
-    EmailAddress, EmailId, GroupId, GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp,
-    UserId,
+    EmailAddress, GroupId, GroupIds, Invite, InviteId, Role, Suppression, Tenant, TenantId,
+    Timestamp, UserId,
 };
 
 /// Everything create-invite must know before it writes, read in one round trip.
@@ -22,6 +23,9 @@ pub struct CreateContext {
     pub pending_slot: Option<InviteId>,
     /// Those of the groups asked for that exist in the tenant.
     pub existing_groups: Vec<GroupId>,
+    /// No invitation email may go to the invitee now (an earlier one bounced or drew a
+    /// complaint), from any tenant.
+    pub suppressed: Option<Suppression>,
 }
 
 /// The invitee's standing in the tenant, read in one round trip.
@@ -87,12 +91,14 @@ impl Store {
         caller: UserId,
         invitee: &EmailAddress,
         groups: &GroupIds,
+        now: Timestamp,
     ) -> Result<CreateContext, StoreError> {
         let mut keys = vec![
             key(tenant_pk(tenant), TENANT_SK),
             key(tenant_pk(tenant), member_sk(caller)),
             key(user_email_pk(invitee), USER_EMAIL_SK),
             key(tenant_pk(tenant), pending_slot_sk(invitee)),
+            key(suppressed_pk(invitee), SUPPRESSED_SK),
         ];
         keys.extend(
             groups
@@ -106,6 +112,7 @@ impl Store {
             invitee_user_id: None,
             pending_slot: None,
             existing_groups: Vec::new(),
+            suppressed: None,
         };
         let mut found_groups = Vec::new();
         let member_key = member_sk(caller);
@@ -125,6 +132,7 @@ impl Store {
                 Some(sk) if sk.starts_with(GROUP_SK_PREFIX) => {
                     found_groups.push(group_id_from_item(item)?)
                 }
+                Some(SUPPRESSED_SK) => context.suppressed = suppression_from_item(item, now)?,
                 _ => {}
             }
         }
@@ -315,55 +323,6 @@ impl Store {
             .as_ref()
             .map(invite_from_item)
             .transpose()
-    }
-
-    /// Records that SES accepted the invitation email `email_id`, sent under the claim made at
-    /// `claimed_at`. Called only after SES has accepted it, so that an invite never claims an
-    /// email that did not go out (a crash in between leaves the invite without the new id,
-    /// which is the safe side, and its claim unrecorded, so that a repeat after the claiming
-    /// request's deadline sends again). `false` if the invite was deleted meanwhile.
-    pub async fn record_email_sent(
-        &self,
-        invite: InviteId,
-        email_id: EmailId,
-        claimed_at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(invite_pk(invite), INVITE_SK)))
-            .update_expression("SET email_id = :email_id, #sent = :claimed")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#sent", EMAIL_SENT_CLAIM)
-            .expression_attribute_values(":email_id", s(email_id.to_string()))
-            .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
-            .send()
-            .await;
-        Ok(unless_condition_failed(result)?.is_some())
-    }
-
-    /// Gives back the email claim made at `claimed_at` when SES did not take the email, so
-    /// that repeating the request sends it at once. Best effort: if this fails, the claim
-    /// lapses at the claiming request's deadline.
-    pub async fn release_email_claim(
-        &self,
-        invite: InviteId,
-        claimed_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(invite_pk(invite), INVITE_SK)))
-            .update_expression("REMOVE #claimed")
-            .condition_expression("#claimed = :claimed")
-            .expression_attribute_names("#claimed", EMAIL_CLAIMED_AT)
-            .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()))
-            .send()
-            .await;
-        unless_condition_failed(result)?;
-        Ok(())
     }
 
     /// External-IdP direct add: the membership, the accepted `invite` and the memberships of

@@ -82,6 +82,14 @@ pub const INDEX_BY_STATE_CREATED: &str = "by_state_created";
 pub const INDEX_BY_STATE_UPDATED: &str = "by_state_updated";
 pub const INDEX_BY_STATE_EXPIRES: &str = "by_state_expires";
 pub const INDEX_BY_STATE_ACCEPTED: &str = "by_state_accepted";
+/// Invites by the status of their latest email (`delivery_pk`), newest first by `created_sk`.
+pub const INDEX_BY_DELIVERY: &str = "by_delivery";
+pub const DELIVERY_PK: &str = "delivery_pk";
+/// The delivery's fields on the invite item.
+pub const DELIVERY_STATUS: &str = "delivery_status";
+pub const DELIVERY_AT: &str = "delivery_at";
+pub const DELIVERY_DETAIL: &str = "delivery_detail";
+pub const DELIVERY_RANK: &str = "delivery_rank";
 
 /// Partition of the `expiring` index: present only while an invite is pending and its expiry
 /// unpublished. A few fixed partitions, so no single one takes every invite write.
@@ -197,6 +205,11 @@ pub enum Lifecycle {
     /// Expiry announced by the sweep.
     Expired,
     Accepted,
+}
+
+/// The `by_delivery` partition of `tenant`'s invites whose latest email is at `status`.
+pub fn delivery_partition(tenant: TenantId, status: crate::domain::DeliveryStatus) -> String {
+    format!("{tenant}#{}", status.as_str())
 }
 
 pub fn state_partition(tenant: TenantId, state: Lifecycle) -> String {

@@ -112,6 +112,18 @@ pub(super) fn segments(
     query: &InviteListQuery,
     counts: InviteCounts,
 ) -> Vec<Segment> {
+    if let Some(delivery) = query.delivery {
+        // Its own partition of `by_delivery`, in creation order (list_scan.rs reorders).
+        return vec![Segment {
+            index: INDEX_BY_DELIVERY,
+            partition_attribute: DELIVERY_PK,
+            partition: delivery_partition(tenant, delivery),
+            count: 0,
+            range: KeyRange::default(),
+            sort_attribute: CREATED_SK,
+            after: None,
+        }];
+    }
     if let Some(status) = query.status {
         return state_segments(tenant, query, status, counts);
     }

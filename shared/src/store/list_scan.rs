@@ -66,7 +66,10 @@ pub(super) async fn filtered_page(
     let forward = query.sort_dir == SortDirection::Ascending;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = query.limit as usize;
-    let key_range = date_key_range(query);
+    // The delivery index is in creation order: a date range is a key range there only on
+    // `created_*` with that order; on any other, it stays in the filter.
+    let key_range = date_key_range(query)
+        .filter(|(_, field)| query.delivery.is_none() || *field == SortField::CreatedAt);
     if let Some((
         KeyRange {
             from: Some(from),
@@ -126,7 +129,8 @@ pub(super) async fn filtered_page(
         matching.retain(|invite| !read.iter().any(|other| other.id == invite.id));
         matching.extend(read);
     }
-    if expired {
+    let reordered = query.delivery.is_some() && query.sort_by != SortField::CreatedAt;
+    if expired || reordered {
         in_order(&mut matching, query.sort_by, forward);
     }
     let total = matching.len() as u64;

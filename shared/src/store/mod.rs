@@ -1,6 +1,8 @@
 //! DynamoDB access. This module owns every key, index and condition expression; handlers see
 //! domain types and outcomes only. Split by use case: `create`, `accept`, `delete`, `list`,
-//! `update`, `preview`, `groups`, `api_keys`, `expiry` (expiry sweep, retention); the `directory` records only the dev tool and tests write, and the `sdk` plumbing.
+//! `update`, `preview`, `groups`, `api_keys`, `expiry` (expiry sweep, retention), `email_sent`
+//! and `send_pace` (around the SES call), `delivery` (SES's reports, suppressed addresses); the
+//! `directory` records only the dev tool and tests write, and the `sdk` plumbing.
 //!
 //! Invariants are held by DynamoDB itself (conditions and `TransactWriteItems`): one pending
 //! invite per (tenant, email), one membership per (tenant, user), an invite accepted at most
@@ -11,8 +13,10 @@ mod accept;
 mod api_keys;
 mod create;
 mod delete;
+mod delivery;
 #[cfg(feature = "dev-tools")]
 mod directory;
+mod email_sent;
 mod expiry;
 #[cfg(feature = "dev-tools")]
 mod groups;
@@ -43,6 +47,7 @@ use sdk::classify;
 pub use accept::{AcceptOutcome, AcceptTarget, JoinContext, Joining};
 pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, Refresh};
 pub use delete::DeleteOutcome;
+pub use delivery::DeliveryOutcome;
 pub use expiry::{DueCursor, DueInvite, RetireOutcome, RetiredInvite};
 pub use list::{InviteCounts, InvitePage};
 pub use list_scan::{FilterTooBroad, ListFailure, MAX_EXAMINED};

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::keys::*;
 use super::StoreError;
 use crate::domain::{
-    EmailAddress, EmailId, GroupId, GroupIds, Invite, InviteId, Role, TenantId, Timestamp, UserId,
+    Delivery, DeliveryStatus, EmailAddress, EmailId, GroupId, GroupIds, Invite, InviteId, Role,
+    TenantId, Timestamp, UserId,
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -126,6 +127,9 @@ pub fn invite_to_item(invite: &Invite) -> Item {
     if !invite.skipped_groups.is_empty() {
         item.insert("skipped_groups".into(), group_list(&invite.skipped_groups));
     }
+    if let Some(delivery) = &invite.delivery {
+        item.extend(delivery_attributes(invite.tenant_id, delivery));
+    }
     item.insert(GSI_TENANT.into(), s(invite.tenant_id.to_string()));
     item.insert(CREATED_SK.into(), s(time_sk(invite.created_at, invite.id)));
     item.insert(UPDATED_SK.into(), s(time_sk(invite.updated_at, invite.id)));
@@ -169,7 +173,34 @@ pub fn invite_from_item(item: &Item) -> Result<Invite, StoreError> {
         email_id: opt_uuid(item, WHAT, "email_id")?.map(EmailId::from),
         groups: get_groups(item, WHAT, "groups")?,
         skipped_groups: get_groups(item, WHAT, "skipped_groups")?,
+        delivery: get_delivery(item, WHAT)?,
     })
+}
+
+/// The invite item's attributes of `delivery` (its `by_delivery` key included).
+pub fn delivery_attributes(tenant: TenantId, delivery: &Delivery) -> Item {
+    let mut item = Item::new();
+    item.insert(DELIVERY_STATUS.into(), s(delivery.status.as_str()));
+    item.insert(DELIVERY_AT.into(), s(delivery.at.to_rfc3339()));
+    item.insert(DELIVERY_RANK.into(), n(delivery.status.rank().into()));
+    item.insert(
+        DELIVERY_PK.into(),
+        s(delivery_partition(tenant, delivery.status)),
+    );
+    if let Some(detail) = &delivery.detail {
+        item.insert(DELIVERY_DETAIL.into(), s(detail.clone()));
+    }
+    item
+}
+
+fn get_delivery(item: &Item, what: &str) -> Result<Option<Delivery>, StoreError> {
+    let Some(raw) = opt_str(item, DELIVERY_STATUS) else {
+        return Ok(None);
+    };
+    let status = DeliveryStatus::parse(raw).ok_or_else(|| corrupt(what, DELIVERY_STATUS))?;
+    let at = opt_time(item, what, DELIVERY_AT)?.ok_or_else(|| corrupt(what, DELIVERY_AT))?;
+    let detail = opt_str(item, DELIVERY_DETAIL).map(str::to_owned);
+    Ok(Some(Delivery::new(status, at, detail)))
 }
 
 /// Group ids as a DynamoDB list (a string set cannot be empty and has no order).
@@ -229,6 +260,7 @@ mod tests {
             email_id: Some(EmailId::new_random()),
             groups: GroupIds::new([GroupId::new_random()]).unwrap(),
             skipped_groups: GroupIds::new([GroupId::new_random()]).unwrap(),
+            delivery: None,
         };
         let item = invite_to_item(&invite);
         assert_eq!(invite_from_item(&item).unwrap(), invite);
