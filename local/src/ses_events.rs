@@ -3,7 +3,7 @@
 //! EventBridge rule's queue delivers it, through email-events' own code. Locally SES (the
 //! emulator) publishes no events; this is how a bounce or a delivery shows up in the list.
 
-use invites_shared::domain::InviteId;
+use invites_shared::domain::{Clock, InviteId, Timestamp};
 use invites_shared::store::Store;
 use serde_json::{json, Value};
 
@@ -56,5 +56,19 @@ pub async fn batch_for(store: &Store, kind: &str, invite: InviteId) -> Result<Va
         .replace("{{MESSAGE_ID}}", &format!("local-{}", uuid::Uuid::new_v4()))
         .replace("{{EMAIL_ID}}", &email_id.to_string())
         .replace("{{INVITE_ID}}", &invite.to_string());
+    // As SES would report it now, not on the documentation's sample dates.
+    let mut event: Value = serde_json::from_str(&body)?;
+    dated(&mut event, &Clock::system().now().to_rfc3339());
+    let body = event.to_string();
     Ok(json!({ "Records": [{ "messageId": uuid::Uuid::new_v4().to_string(), "body": body }] }))
+}
+
+/// Every instant in `value` set to `now`.
+fn dated(value: &mut Value, now: &str) {
+    match value {
+        Value::String(text) if Timestamp::parse(text).is_some() => *text = now.to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(|item| dated(item, now)),
+        Value::Object(fields) => fields.values_mut().for_each(|field| dated(field, now)),
+        _ => {}
+    }
 }
