@@ -114,7 +114,7 @@ impl FunctionSettings for TableSettings {
 /// Reads `S` from the process environment, loads the SDK configuration it asks for, and reads
 /// the HS256 secrets it names from Secrets Manager: at cold start, so that the key is never in
 /// the function's configuration (readable by anyone allowed `lambda:GetFunctionConfiguration`).
-pub async fn load<S: FunctionSettings>() -> Result<(S, aws_config::SdkConfig), ConfigError> {
+pub async fn load<S: FunctionSettings>() -> Result<(S, crate::aws::SdkConfig), ConfigError> {
     let mut settings = S::read(&Env::process())?;
     let sdk = crate::aws::load_sdk_config(&settings.common().aws).await;
     let auth = &mut settings.common_mut().auth;

@@ -1,14 +1,13 @@
 //! The floor a function that must call DynamoDB can reach: `lambda_http` and `aws-sdk-dynamodb`
-//! built exactly like the real functions (same features, TLS through rustls + ring), the
+//! built exactly like the real functions (same features, and the same SDK configuration from
+//! the environment, `invites_shared::aws::load_sdk_config`: TLS through rustls + ring), the
 //! connection opened during init by a `GetItem` as theirs is, and `FLOOR_CALLS` (default 1)
 //! consistent `GetItem`s per request, one after the other, as many round trips as the function
 //! it is compared with makes. No auth, no parsing, no logging: what is left is the Rust
 //! runtime, the SDK and the round trips. The benchmark compares each function's cold start
 //! with this.
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use lambda_http::{service_fn, Body, Request, Response};
 
 #[tokio::main]
@@ -18,13 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
-        .load()
-        .await;
+    let sdk = invites_shared::aws::load_sdk_config(&Default::default()).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let get = |client: &aws_sdk_dynamodb::Client| {
         client

@@ -13,7 +13,7 @@ use invites_shared::BoxError;
 
 /// An SES client with the cost meter, so each request's log line counts its SES call, and its
 /// calls traced (X-Ray subsegments).
-pub fn ses_client(sdk: &aws_config::SdkConfig) -> Client {
+pub fn ses_client(sdk: &invites_shared::aws::SdkConfig) -> Client {
     Client::from_conf(
         aws_sdk_ses::config::Builder::from(sdk)
             .interceptor(CostMeter)
