@@ -94,11 +94,13 @@ impl LocalApp {
                 clients.dynamodb.clone(),
                 clock,
             )?,
-            sign_in: crate::web::DevSignIn::enabled_by(
-                env,
-                Store::new(clients.dynamodb, env.required("TABLE_NAME")?),
-                AuthConfig::read(env)?,
-            ),
+            sign_in: match crate::web::DevSignIn::is_enabled(env) {
+                true => Some(crate::web::DevSignIn::new(
+                    Store::new(clients.dynamodb, env.required("TABLE_NAME")?),
+                    AuthConfig::read(env)?,
+                )),
+                false => None,
+            },
             request_timeout: DEFAULT_TIMEOUT,
         })
     }

@@ -30,13 +30,13 @@ pub struct DevSignIn {
 }
 
 impl DevSignIn {
-    /// The sign-in, if `DEV_SIGN_IN` is `true`.
-    pub fn enabled_by<L: Fn(&str) -> Option<String>>(
-        env: &invites_shared::config::Env<L>,
-        store: Store,
-        auth: AuthConfig,
-    ) -> Option<Self> {
-        (env.optional("DEV_SIGN_IN").as_deref() == Some("true")).then_some(Self { store, auth })
+    /// Whether `DEV_SIGN_IN` turns the sign-in on (its settings are read only then).
+    pub fn is_enabled<L: Fn(&str) -> Option<String>>(env: &invites_shared::config::Env<L>) -> bool {
+        env.optional("DEV_SIGN_IN").as_deref() == Some("true")
+    }
+
+    pub fn new(store: Store, auth: AuthConfig) -> Self {
+        Self { store, auth }
     }
 }
 
@@ -74,15 +74,25 @@ pub struct WebRequest<'a> {
 /// (the sign-in's paths are not, when it is off).
 pub async fn respond(sign_in: Option<&DevSignIn>, req: WebRequest<'_>) -> Option<WebResponse> {
     let html = "text/html; charset=utf-8";
-    let (method, path, query) = (req.method, req.path, req.query);
-    let response = match (method, path) {
+    if req.path.starts_with("/dev/") {
+        return dev_route(sign_in?, req).await;
+    }
+    let response = match (req.method, req.path) {
         (&Method::GET, "/web/invite.js") => page(StatusCode::OK, "text/javascript", SCRIPT),
         (&Method::GET, "/web/invite.css") => page(StatusCode::OK, "text/css", STYLE),
         (&Method::GET, "/web/config.js") => page(StatusCode::OK, "text/javascript", CONFIG),
-        (&Method::GET, _) if is_invite_page(path) => page(StatusCode::OK, html, PAGE),
-        (_, _) if path.starts_with("/dev/") && sign_in.is_none() => return None,
+        (&Method::GET, path) if is_invite_page(path) => page(StatusCode::OK, html, PAGE),
+        _ => return None,
+    };
+    Some(response)
+}
+
+/// The sign-in's own paths, when it is on.
+async fn dev_route(sign_in: &DevSignIn, req: WebRequest<'_>) -> Option<WebResponse> {
+    let html = "text/html; charset=utf-8";
+    let response = match (req.method, req.path) {
         (&Method::GET, "/dev/sign-in") => {
-            let params = form(query.unwrap_or_default().as_bytes());
+            let params = form(req.query.unwrap_or_default().as_bytes());
             let email = params.get("email").map(String::as_str).unwrap_or_default();
             let back = params.get("redirect_url").map(String::as_str);
             page(StatusCode::OK, html, sign_in_page(email, back, None))
@@ -92,10 +102,7 @@ pub async fn respond(sign_in: Option<&DevSignIn>, req: WebRequest<'_>) -> Option
             html,
             "Cross-site sign-in refused: post the form from this server's own page.",
         ),
-        (&Method::POST, "/dev/sign-in") => {
-            let sign_in = sign_in?;
-            sign_in.sign_in(&form(req.body)).await
-        }
+        (&Method::POST, "/dev/sign-in") => sign_in.sign_in(&form(req.body)).await,
         (&Method::GET, "/dev/sign-out") => Response::builder()
             .status(StatusCode::SEE_OTHER)
             .header(

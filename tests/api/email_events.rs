@@ -84,7 +84,9 @@ async fn delivery_reports_only_move_forward_and_bounces_stop_further_invitations
     feed(&mut process, &late).await;
     assert_eq!(delivery_of(&app, &admin, &delivered.0).await, first);
 
-    // A permanent bounce; the delivery SES reports after it changes nothing.
+    // A permanent bounce (reported twice: the repeat extends nothing); the delivery SES
+    // reports after it changes nothing.
+    feed(&mut process, &[report("bounce", &bounced)]).await;
     feed(&mut process, &[report("bounce", &bounced)]).await;
     feed(&mut process, &[report("delivery", &bounced)]).await;
     let bounce = delivery_of(&app, &admin, &bounced.0).await;
@@ -107,7 +109,8 @@ async fn delivery_reports_only_move_forward_and_bounces_stop_further_invitations
         unique_email("stranger"),
         uuid::Uuid::new_v4().to_string(),
     );
-    let untagged = report("bounce", &bounced).replace("\"invite_id\"", "\"other_tag\"");
+    // Untagged, about the delivered invite: acting on it would make that one bounced.
+    let untagged = report("bounce", &delivered).replace("\"invite_id\"", "\"other_tag\"");
     feed(
         &mut process,
         &[report("bounce", &stranger), untagged, "{".into()],

@@ -207,7 +207,9 @@ def test_a_link_with_a_broken_escape_is_not_found_and_every_field_is_labelled(br
     browser.get(f"{API_URL}/invites/%ZZ")
     state_of(browser, "not_found")
     browser.get(f"{API_URL}/dev/sign-in")
-    for field in browser.find_elements(By.CSS_SELECTOR, "input:not([type=hidden])"):
+    fields = browser.find_elements(By.CSS_SELECTOR, "input:not([type=hidden])")
+    assert fields
+    for field in fields:
         labels = browser.find_elements(By.CSS_SELECTOR, f"label[for='{field.get_attribute('id')}']")
         assert labels and labels[0].text, field.get_attribute("outerHTML")
 

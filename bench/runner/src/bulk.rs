@@ -38,15 +38,7 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
         .kill_on_drop(true)
         .spawn()?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let tenant =
-        invites_local::dev::create_tenant(&bench.store, None, "Bench Onboarding", None).await?;
-    invites_local::dev::add_member(
-        &bench.store,
-        tenant.id,
-        bench.admin.id,
-        invites_shared::domain::Role::Admin,
-    )
-    .await?;
+    let tenant = bench.tenant_with_admin("Bench Onboarding").await?;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let http = reqwest::Client::new();
     let started = Instant::now();
@@ -57,7 +49,8 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
         clients.spawn(async move {
             let (mut latencies, mut refused) = (Vec::new(), 0u64);
             for n in (client..invites).step_by(CLIENTS) {
-                let body = json!({ "tenant_id": tenant.id, "email": format!("bulk.{run}.{n}@example.com") });
+                let body =
+                    json!({ "tenant_id": tenant, "email": format!("bulk.{run}.{n}@example.com") });
                 loop {
                     let sent = Instant::now();
                     let status = http
@@ -98,7 +91,7 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
         wcu += line["write_units"].as_f64().unwrap_or(0.0);
     }
     let _ = std::fs::remove_file(&log);
-    let counts = bench.store.invite_counts(tenant.id).await?;
+    let counts = bench.store.invite_counts(tenant).await?;
     let ses = bench.env["AWS_ENDPOINT_URL_SES"].clone();
     let store: Value = http
         .get(format!("{ses}/store"))

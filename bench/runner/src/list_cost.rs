@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 
 use invites_bench::runtime_api::FunctionProcess;
-use invites_local::dev;
-use invites_shared::domain::Role;
 use serde_json::json;
 
 use crate::setup::{event, token, Bench};
@@ -18,10 +16,9 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
     );
     report.md.push_str("| invites in tenant | first page, no filter | offset 500 | page 26 by cursor (offset 500) | status=pending | status=expired | email filter (1% match; 422 past the 2,000 invites a filter may read) |\n|---:|---:|---:|---:|---:|---:|---:|\n");
     for size in &args.sizes {
-        let tenant = dev::create_tenant(&bench.store, None, "Bench Size Tenant", None).await?;
-        dev::add_member(&bench.store, tenant.id, bench.admin.id, Role::Admin).await?;
-        bench.seed_invites(tenant.id, *size).await?;
-        let admin = token(bench.admin.id, &bench.admin.email, tenant.id);
+        let tenant = bench.tenant_with_admin("Bench Size Tenant").await?;
+        bench.seed_invites(tenant, *size).await?;
+        let admin = token(bench.admin.id, &bench.admin.email, tenant);
         let log = std::env::temp_dir().join(format!(
             "bench-list-{size}-{}.log",
             uuid::Uuid::new_v4().simple()

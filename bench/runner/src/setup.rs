@@ -172,6 +172,13 @@ impl Bench {
         .unwrap()
     }
 
+    /// A new tenant named `name` whose admin is the bench's admin.
+    pub async fn tenant_with_admin(&self, name: &str) -> Result<TenantId, Error> {
+        let tenant = dev::create_tenant(&self.store, None, name, None).await?;
+        dev::add_member(&self.store, tenant.id, self.admin.id, Role::Admin).await?;
+        Ok(tenant.id)
+    }
+
     /// `count` pending invites in `tenant` (written straight to the store, 32 at a time), with
     /// emails containing `needle` for every hundredth.
     pub async fn seed_invites(

@@ -157,21 +157,11 @@ pub async fn run(bench: &Bench, args: &Args, report: &mut Report) -> Result<(), 
     let most = args.clients.iter().copied().max().unwrap_or(1);
     let mut spread = Vec::new();
     for i in 0..most {
-        let tenant = invites_local::dev::create_tenant(
-            &bench.store,
-            None,
-            &format!("Bench Spread Tenant {i}"),
-            None,
-        )
-        .await?;
-        invites_local::dev::add_member(
-            &bench.store,
-            tenant.id,
-            bench.admin.id,
-            invites_shared::domain::Role::Admin,
-        )
-        .await?;
-        spread.push(tenant.id);
+        spread.push(
+            bench
+                .tenant_with_admin(&format!("Bench Spread Tenant {i}"))
+                .await?,
+        );
     }
     let runs = ["list", "create"]
         .into_iter()

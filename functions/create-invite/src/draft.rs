@@ -2,7 +2,7 @@
 
 use invites_shared::auth::Caller;
 use invites_shared::domain::{
-    Delivery, DeliveryStatus, EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId,
+    Delivery, EmailId, GroupId, Invite, InviteId, Tenant, Timestamp, UserId,
 };
 use invites_shared::http::error_chain;
 use invites_shared::metrics;
@@ -142,7 +142,7 @@ impl Draft<'_> {
         Ok(Some(Invite {
             email_id: Some(email_id),
             // As `record_email_sent` wrote it: a new email's delivery starts over.
-            delivery: Some(Delivery::new(DeliveryStatus::Sent, self.now, None)),
+            delivery: Some(Delivery::of_new_email(self.now)),
             ..invite
         }))
     }

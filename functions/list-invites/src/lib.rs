@@ -140,6 +140,7 @@ fn too_broad_issue(query: &InviteListQuery, too_broad: FilterTooBroad) -> Valida
         Some((name, json!(at.to_rfc3339())))
     };
     let (field, input) = None
+        .or_else(|| query.delivery.map(|d| ("delivery", json!(d.as_str()))))
         .or_else(|| query.email_contains.as_ref().map(|e| ("email", json!(e))))
         .or_else(|| query.role.map(|role| ("role", json!(role.as_str()))))
         .or_else(|| {

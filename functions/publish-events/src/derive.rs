@@ -1,6 +1,7 @@
 //! From a stream record of the table to the invite events it means. Only invite items count;
 //! email bookkeeping (a record whose `updated_at` did not move) means nothing.
 
+use invites_shared::domain::DeliveryStatus;
 use invites_shared::store::keys;
 use serde_json::{json, Map, Value};
 
@@ -119,7 +120,7 @@ pub fn events_of(record: &Value) -> Vec<InviteEvent> {
                 }];
             }
             // SES reported a bounce of the invite's latest email (email-events).
-            let bounced = Some("bounced");
+            let bounced = Some(DeliveryStatus::Bounced.as_str());
             let status = keys::DELIVERY_STATUS;
             if string(new, status) == bounced && string(old, status) != bounced {
                 let mut detail = base(new, format!("{event_id}:bounced"));

@@ -75,6 +75,11 @@ pub struct Delivery {
 pub const MAX_DETAIL_CHARS: usize = 500;
 
 impl Delivery {
+    /// A new email's delivery: sent when the email was claimed, nothing reported yet.
+    pub fn of_new_email(claimed_at: Timestamp) -> Self {
+        Self::new(DeliveryStatus::Sent, claimed_at, None)
+    }
+
     pub fn new(status: DeliveryStatus, at: Timestamp, detail: Option<String>) -> Self {
         let detail = detail
             .map(|text| text.chars().take(MAX_DETAIL_CHARS).collect::<String>())

@@ -8,6 +8,7 @@ use super::{Store, StoreError};
 use crate::domain::{
     Delivery, EmailAddress, EmailId, InviteId, Suppression, SuppressionReason, TenantId, Timestamp,
 };
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 
 pub(super) const SUPPRESSED_SK: &str = "SUPPRESSED";
 
@@ -56,8 +57,7 @@ impl Store {
         if behind {
             return Ok(DeliveryOutcome::NotNewer { tenant });
         }
-        let mut sets = Vec::new();
-        let mut request = self
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -68,24 +68,9 @@ impl Store {
             .expression_attribute_names("#rank", DELIVERY_RANK)
             .expression_attribute_values(":email_id", s(email_id.to_string()))
             .expression_attribute_values(":rank", n(delivery.status.rank().into()));
-        for (i, (name, value)) in delivery_attributes(current.tenant_id, delivery)
-            .into_iter()
-            .enumerate()
-        {
-            sets.push(format!("#a{i} = :a{i}"));
-            request = request
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":a{i}"), value);
-        }
-        // DynamoDB refuses a name the expressions do not use: `#detail` only when removed.
-        let remove = if delivery.detail.is_none() {
-            request = request.expression_attribute_names("#detail", DELIVERY_DETAIL);
-            " REMOVE #detail"
-        } else {
-            ""
-        };
+        let (request, assignments) = set_delivery(request, tenant, delivery);
         let result = request
-            .update_expression(format!("SET {}{remove}", sets.join(", ")))
+            .update_expression(format!("SET {assignments}"))
             .send()
             .await;
         // The condition failing means a concurrent report or a new email got there first.
@@ -130,6 +115,33 @@ impl Store {
         unless_condition_failed(result)?;
         Ok(())
     }
+}
+
+/// Adds to an invite's update the writing of `delivery` (its `by_delivery` key included):
+/// returns the request and its assignments, `#dN = :dN, …` and, when the delivery has no
+/// detail, ` REMOVE` of the one recorded, to follow a `SET`.
+pub(super) fn set_delivery(
+    mut request: UpdateItemFluentBuilder,
+    tenant: TenantId,
+    delivery: &Delivery,
+) -> (UpdateItemFluentBuilder, String) {
+    let mut sets = Vec::new();
+    for (i, (name, value)) in delivery_attributes(tenant, delivery)
+        .into_iter()
+        .enumerate()
+    {
+        sets.push(format!("#d{i} = :d{i}"));
+        request = request
+            .expression_attribute_names(format!("#d{i}"), name)
+            .expression_attribute_values(format!(":d{i}"), value);
+    }
+    let mut assignments = sets.join(", ");
+    // DynamoDB refuses a name the expressions do not use: `#d_detail` only when removed.
+    if delivery.detail.is_none() {
+        request = request.expression_attribute_names("#d_detail", DELIVERY_DETAIL);
+        assignments.push_str(" REMOVE #d_detail");
+    }
+    (request, assignments)
 }
 
 /// The suppression an item records, if it is one in force at `now` (TTL removes expired ones

@@ -1,11 +1,12 @@
 //! The invitation email's bookkeeping on its invite, around the SES call: recording the email
 //! SES accepted (which starts its delivery over), or giving the claim back when SES refused.
 
+use super::delivery::set_delivery;
 use super::items::*;
 use super::keys::*;
 use super::sdk::unless_condition_failed;
 use super::{Store, StoreError};
-use crate::domain::{Delivery, DeliveryStatus, EmailId, Invite, InviteId, Timestamp};
+use crate::domain::{Delivery, EmailId, Invite, InviteId, Timestamp};
 
 impl Store {
     /// Records that SES accepted the invitation email `email_id`, sent under the claim made at
@@ -20,26 +21,20 @@ impl Store {
         claimed_at: Timestamp,
     ) -> Result<bool, StoreError> {
         // A new email starts its own delivery: what SES said of the last one no longer holds.
-        let sent = Delivery::new(DeliveryStatus::Sent, claimed_at, None);
-        let mut request = self
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
-            .update_expression(
-                "SET email_id = :email_id, #sent = :claimed, #d_status = :d_status, \
-                 #d_at = :d_at, #d_rank = :d_rank, #d_pk = :d_pk REMOVE #d_detail",
-            )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#sent", EMAIL_SENT_CLAIM)
-            .expression_attribute_names("#d_detail", DELIVERY_DETAIL)
             .expression_attribute_values(":email_id", s(email_id.to_string()))
             .expression_attribute_values(":claimed", s(claimed_at.to_rfc3339()));
-        for (name, value) in delivery_attributes(invite.tenant_id, &sent) {
-            request = request
-                .expression_attribute_names(format!("#d_{}", &name["delivery_".len()..]), &name)
-                .expression_attribute_values(format!(":d_{}", &name["delivery_".len()..]), value);
-        }
+        let sent = Delivery::of_new_email(claimed_at);
+        let (request, assignments) = set_delivery(request, invite.tenant_id, &sent);
+        let request = request.update_expression(format!(
+            "SET email_id = :email_id, #sent = :claimed, {assignments}"
+        ));
         let result = request.send().await;
         Ok(unless_condition_failed(result)?.is_some())
     }

@@ -85,6 +85,19 @@ pub const INDEX_BY_STATE_ACCEPTED: &str = "by_state_accepted";
 /// Invites by the status of their latest email (`delivery_pk`), newest first by `created_sk`.
 pub const INDEX_BY_DELIVERY: &str = "by_delivery";
 pub const DELIVERY_PK: &str = "delivery_pk";
+
+/// Every index the list reads (the sweep's `expiring` is not one): what list-invites may query.
+pub const LIST_INDEXES: [&str; 9] = [
+    INDEX_BY_CREATED,
+    INDEX_BY_UPDATED,
+    INDEX_BY_EXPIRES,
+    INDEX_BY_ACCEPTED,
+    INDEX_BY_STATE_CREATED,
+    INDEX_BY_STATE_UPDATED,
+    INDEX_BY_STATE_EXPIRES,
+    INDEX_BY_STATE_ACCEPTED,
+    INDEX_BY_DELIVERY,
+];
 /// The delivery's fields on the invite item.
 pub const DELIVERY_STATUS: &str = "delivery_status";
 pub const DELIVERY_AT: &str = "delivery_at";

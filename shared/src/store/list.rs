@@ -217,11 +217,22 @@ fn sort_key(invite: &Invite, sort: SortField) -> String {
 }
 
 /// Puts invites read from several partitions in the list's order.
+/// By `accepted_at`, invites never accepted come after the accepted ones in either
+/// direction, as the reads in order give them.
 pub(super) fn in_order(invites: &mut [Invite], sort: SortField, forward: bool) {
-    invites.sort_by_cached_key(|invite| sort_key(invite, sort));
-    if !forward {
-        invites.reverse();
-    }
+    let never_accepted =
+        |invite: &Invite| sort == SortField::AcceptedAt && invite.accepted_at.is_none();
+    invites.sort_by_cached_key(|invite| {
+        let key = sort_key(invite, sort);
+        (
+            never_accepted(invite),
+            if forward {
+                Ok(key)
+            } else {
+                Err(std::cmp::Reverse(key))
+            },
+        )
+    });
 }
 
 async fn list_page(
@@ -324,4 +335,49 @@ async fn status_page(
     };
     let items = invites.into_iter().skip(offset).take(limit).collect();
     Ok(InvitePage::new(items, total, query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Clock, EmailAddress, GroupIds, InviteId};
+
+    fn invite(accepted_after: Option<i64>) -> Invite {
+        let now = Clock::system().now();
+        Invite {
+            id: InviteId::new_random(),
+            tenant_id: TenantId::new_random(),
+            email: EmailAddress::parse("a@example.com").unwrap(),
+            role: Role::User,
+            expires_at: now,
+            accepted_at: accepted_after.map(|s| now.plus(chrono::Duration::seconds(s))),
+            accepted_by_user_id: None,
+            created_at: now,
+            updated_at: now,
+            invited_by_user_id: UserId::new_random(),
+            email_id: None,
+            groups: GroupIds::default(),
+            skipped_groups: GroupIds::default(),
+            delivery: None,
+        }
+    }
+
+    /// What the reads of `by_accepted` give: accepted ones in order, then the rest.
+    #[test]
+    fn by_accepted_at_the_never_accepted_come_last_both_ways() {
+        let (first, second, never) = (invite(Some(1)), invite(Some(2)), invite(None));
+        for (forward, expected) in [
+            (true, [first.id, second.id]),
+            (false, [second.id, first.id]),
+        ] {
+            let mut invites = vec![never.clone(), second.clone(), first.clone()];
+            in_order(&mut invites, SortField::AcceptedAt, forward);
+            let ids: Vec<_> = invites.iter().map(|i| i.id).collect();
+            assert_eq!(
+                ids,
+                [expected[0], expected[1], never.id],
+                "forward {forward}"
+            );
+        }
+    }
 }

@@ -39,7 +39,8 @@ pub(super) fn filter(query: &InviteListQuery, now: Timestamp, keyed: Option<Sort
         }
     }
     if let Some(delivery) = query.delivery {
-        // Redundant on `by_delivery` itself; needed on the other segments a status reads.
+        // Redundant on `by_delivery` itself; needed on the unannounced expiries that
+        // `status=expired` also reads.
         parts.push("#delivery_status = :delivery_status");
         names.push(("#delivery_status", super::keys::DELIVERY_STATUS));
         values.push((":delivery_status", s(delivery.as_str())));
