@@ -63,14 +63,10 @@ impl Invite {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Clock;
-
-    #[test]
-    fn status_is_derived() {
-        let now = Clock::system().now();
-        let mut invite = Invite {
+impl Invite {
+    /// A pending `User` invite made `now`, expiring 10 s later: for unit tests.
+    pub(crate) fn sample(now: Timestamp) -> Self {
+        Invite {
             id: InviteId::new_random(),
             tenant_id: TenantId::new_random(),
             email: EmailAddress::parse("a@example.com").unwrap(),
@@ -85,7 +81,19 @@ mod tests {
             groups: GroupIds::default(),
             skipped_groups: GroupIds::default(),
             delivery: None,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Clock;
+
+    #[test]
+    fn status_is_derived() {
+        let now = Clock::system().now();
+        let mut invite = Invite::sample(now);
         assert_eq!(invite.status(now), InviteStatus::Pending);
         assert_eq!(
             invite.status(now.plus(chrono::Duration::seconds(10))),

@@ -340,25 +340,14 @@ async fn status_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Clock, EmailAddress, GroupIds, InviteId};
+    use crate::domain::Clock;
 
     fn invite(accepted_after: Option<i64>) -> Invite {
         let now = Clock::system().now();
+        let accepted_at = accepted_after.map(|s| now.plus(chrono::Duration::seconds(s)));
         Invite {
-            id: InviteId::new_random(),
-            tenant_id: TenantId::new_random(),
-            email: EmailAddress::parse("a@example.com").unwrap(),
-            role: Role::User,
-            expires_at: now,
-            accepted_at: accepted_after.map(|s| now.plus(chrono::Duration::seconds(s))),
-            accepted_by_user_id: None,
-            created_at: now,
-            updated_at: now,
-            invited_by_user_id: UserId::new_random(),
-            email_id: None,
-            groups: GroupIds::default(),
-            skipped_groups: GroupIds::default(),
-            delivery: None,
+            accepted_at,
+            ..Invite::sample(now)
         }
     }
 
