@@ -6,6 +6,7 @@ expired, accepted, not-found, wrong-user, no-seat and signed-out states, the key
 import json
 import os
 import re
+import urllib.parse
 import urllib.request
 from uuid import uuid4
 
@@ -72,13 +73,17 @@ def sign_in_from_page(browser, expected_email):
 
 
 def sign_in_as(browser, email, page_url):
-    """Signs in through the development sign-in as `email`, then comes back to `page_url`."""
-    browser.get(f"{API_URL}/dev/sign-in")
+    """Signs in through the development sign-in as `email`, which redirects back to `page_url`.
+    Waiting for that redirect matters: a click does not wait for the form's navigation, and a
+    `get` racing it could be overtaken by the sign-in's own redirect (a CI flake once)."""
+    browser.get(f"{API_URL}/dev/sign-in?{urllib.parse.urlencode({'redirect_url': page_url})}")
     field = browser.find_element(By.ID, "email")
     field.clear()
     field.send_keys(email)
     browser.find_element(By.ID, "sign-in-submit").click()
-    browser.get(page_url)
+    WebDriverWait(browser, 15).until(
+        lambda driver: driver.current_url == page_url, message=f"sign-in never returned to {page_url}"
+    )
 
 
 def test_an_invitee_follows_the_emailed_link_signs_in_and_joins(browser, screenshot, team):
