@@ -131,18 +131,17 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
     let mut attempt = 0;
     let (expired_now, pending_now) = loop {
         attempt += 1;
-        let (_, counts) = app
-            .store
-            .load_role_and_counts(admin.tenant, admin.user.id)
+        let store = &app.store;
+        let context = store
+            .load_list_context(admin.tenant, admin.user.id, &query("expired"))
             .await
             .unwrap();
-        let store = &app.store;
         let expired = store
-            .list_invites(admin.tenant, &query("expired"), counts, at, MAX_EXAMINED)
+            .list_invites(admin.tenant, &query("expired"), &context, at, MAX_EXAMINED)
             .await
             .unwrap();
         let pending = store
-            .list_invites(admin.tenant, &query("pending"), counts, at, MAX_EXAMINED)
+            .list_invites(admin.tenant, &query("pending"), &context, at, MAX_EXAMINED)
             .await
             .unwrap();
         if (expired.total == 3 && pending.total == 1) || attempt == 5 {
@@ -231,8 +230,14 @@ async fn a_status_page_costs_the_same_at_any_tenant_size() {
         assert_eq!(body["total"], size, "{body}");
         cost.push(rcu);
         if size == 300 {
-            // Deep pages: offset 250 reads the 250 skipped; a cursor reads the page only.
-            let before = app.list_ok(&admin.token, "offset=150&limit=100").await;
+            // Deep pages: offset 250 read for the first time reads the 250 skipped; a cursor
+            // reads the page only. The cursor comes from pages read by cursor, which leave no
+            // skip point at 250 (skip_points.rs: an offset of 250 read before would start there).
+            let first = app.list_ok(&admin.token, "offset=50&limit=100").await;
+            let cursor = first["next_cursor"].as_str().unwrap();
+            let before = app
+                .list_ok(&admin.token, &format!("cursor={cursor}&limit=100"))
+                .await;
             let cursor = before["next_cursor"].as_str().unwrap().to_owned();
             let pages = list_costs(
                 &admin.token,

@@ -34,6 +34,7 @@ mod round_trips;
 mod secrets;
 mod security;
 mod send_pace;
+mod skip_points;
 mod snapshot;
 mod template;
 mod update;

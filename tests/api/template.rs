@@ -272,20 +272,61 @@ fn list_invites_may_query_exactly_the_list_indexes() {
 /// DynamoDB Local checks no permissions).
 #[test]
 fn the_expiry_sweep_may_update_the_counters_it_moves() {
+    assert_eq!(
+        key_prefixes("ExpireInvitesFunction", "dynamodb:UpdateItem"),
+        BTreeSet::from(["INVITE#*".to_owned(), "TENANT#*".to_owned()])
+    );
+}
+
+/// An update bumps its tenant's list version (`TENANT#`) after the invite (`INVITE#`); the
+/// list writes skip points in their own partitions (`SKIP#`) and nothing else.
+#[test]
+fn update_may_bump_the_list_version_and_list_may_write_only_skip_points() {
+    assert_eq!(
+        key_prefixes("UpdateInviteFunction", "dynamodb:UpdateItem"),
+        BTreeSet::from(["INVITE#*".to_owned(), "TENANT#*".to_owned()])
+    );
+    assert_eq!(
+        key_prefixes("ListInvitesFunction", "dynamodb:BatchWriteItem"),
+        BTreeSet::from(["SKIP#*".to_owned()])
+    );
     let resources = template::resources(&template_text()).unwrap();
-    let statements = resources["ExpireInvitesFunction"]["Properties"]["Policies"][0]["Statement"]
-        .as_sequence()
-        .unwrap();
-    let update = statements
-        .iter()
-        .find(|statement| statement["Action"][0] == "dynamodb:UpdateItem")
-        .expect("an UpdateItem statement");
-    let prefixes: BTreeSet<&str> = update["Condition"]["ForAllValues:StringLike"]
-        ["dynamodb:LeadingKeys"]
+    let list_actions: Vec<&str> = resources["ListInvitesFunction"]["Properties"]["Policies"][0]
+        ["Statement"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|prefix| prefix.as_str().unwrap())
+        .filter_map(|statement| statement["Action"].as_sequence())
+        .flatten()
+        .filter_map(|action| action.as_str())
         .collect();
-    assert_eq!(prefixes, BTreeSet::from(["INVITE#*", "TENANT#*"]));
+    for write in [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ] {
+        assert!(
+            !list_actions.contains(&write),
+            "{write} in {list_actions:?}"
+        );
+    }
+}
+
+/// The leading-key prefixes `function`'s policy allows for the statement whose first action
+/// is `action` (DynamoDB Local checks no permissions: only this can catch a missing one).
+fn key_prefixes(function: &str, action: &str) -> BTreeSet<String> {
+    let resources = template::resources(&template_text()).unwrap();
+    let statements = resources[function]["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let statement = statements
+        .iter()
+        .find(|statement| statement["Action"][0] == action)
+        .unwrap_or_else(|| panic!("{function}: no {action} statement"));
+    statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|prefix| prefix.as_str().unwrap().to_owned())
+        .collect()
 }

@@ -5,28 +5,63 @@ use std::collections::HashMap;
 use invites_bench::runtime_api::FunctionProcess;
 use serde_json::json;
 
-use crate::setup::{Bench, FUNCTIONS};
+use crate::setup::{Bench, FUNCTIONS, SES_FLOOR};
 use crate::stats::*;
 use crate::{Args, Error, Report};
 
-/// The floor with as many round trips on a request as each function makes on its first one
-/// (the cold-start events: create a new invite for someone without an account: BatchGet,
-/// TransactWrite, SES, UpdateItem; accept: BatchGet, BatchGet, TransactWrite; list, delete,
-/// update: two; preview: three calls, two of them side by side).
-const FLOORS: [(&str, usize); 4] = [
-    ("dynamodb-floor", 1),
-    ("dynamodb-floor, 2 calls", 2),
-    ("dynamodb-floor, 3 calls", 3),
-    ("dynamodb-floor, 4 calls", 4),
+/// Each function's floor (bench/dynamodb-floor): the same kinds of requests, in the same
+/// order, as its cold-start event makes (create a new invite for someone without an account:
+/// BatchGet, TransactWrite, SES, UpdateItem; accept: BatchGet, BatchGet, TransactWrite;
+/// delete: BatchGet, TransactWrite; update: BatchGet, UpdateItem of the invite, UpdateItem of
+/// the list version; preview: a GetItem beside the rate window's UpdateItem, then a BatchGet),
+/// on the floor binary that links what the function links: (function, label, binary,
+/// FLOOR_REQUESTS).
+pub const FLOORS: [(&str, &str, &str, &str); 6] = [
+    (
+        "create-invite",
+        "floor of create-invite",
+        SES_FLOOR,
+        "batch_get,transact,ses,update",
+    ),
+    (
+        "list-invites",
+        "floor of list-invites",
+        "dynamodb-floor",
+        "batch_get,query",
+    ),
+    (
+        "accept-invite",
+        "floor of accept-invite",
+        "dynamodb-floor",
+        "batch_get,batch_get,transact",
+    ),
+    (
+        "delete-invite",
+        "floor of delete-invite",
+        "dynamodb-floor",
+        "batch_get,transact",
+    ),
+    (
+        "update-invite",
+        "floor of update-invite",
+        "dynamodb-floor",
+        "batch_get,update,count",
+    ),
+    (
+        "preview-invite",
+        "floor of preview-invite",
+        "dynamodb-floor",
+        "get+count,batch_get",
+    ),
 ];
 
+/// The label of the floor `function` (or variant binary) is compared with.
 fn matching_floor(function: &str) -> &'static str {
-    match function {
-        "create-invite" => FLOORS[3].0,
-        "accept-invite" | "preview-invite" => FLOORS[2].0,
-        "list-invites" | "delete-invite" | "update-invite" => FLOORS[1].0,
-        _ => FLOORS[0].0,
-    }
+    FLOORS
+        .iter()
+        .find(|(name, ..)| *name == function)
+        .map(|(_, label, ..)| *label)
+        .unwrap_or("dynamodb-floor")
 }
 
 /// list-invites with `JWT_HS256_SECRET_ID`: what reading the key at cold start costs.
@@ -44,11 +79,13 @@ const COLD_HEADER: &str = "\
 
 Init: process start → first poll of the Runtime API (configuration, SDK clients, token key, and
 the DynamoDB connection opened by a warm-up `GetItem`). First response: process start → answer
-of the first invocation, its DynamoDB (and SES) requests included. The floor is
-`bench/dynamodb-floor`: `lambda_http` + `aws-sdk-dynamodb` built the same way, opening its
-connection with a `GetItem` during init and making as many `GetItem`s per request as the
-function it is compared with makes calls on its first request (1 to 4), nothing else;
-hello-world does no I/O at all. Locally there is no TLS handshake (DynamoDB Local and the SES
+of the first invocation, its DynamoDB (and SES) requests included. Each function's floor is
+`bench/dynamodb-floor`: `lambda_http` + the AWS SDK built the same way (create-invite's also
+links SES), opening its connection with a `GetItem` during init and making, per request, the
+same kinds of requests as the function's first one, in the same order, on items of the same
+shape (a write puts an invite-shaped item with every list index key), nothing else: no auth,
+no parsing, no logging. `dynamodb-floor` alone makes one `GetItem`; hello-world does no I/O.
+Locally there is no TLS handshake (DynamoDB Local and the SES
 emulator speak plain HTTP) and the binaries are in the page cache: in Lambda both add to every
 function and to the floor alike, so compare ratios to the floor, not milliseconds.
 
@@ -75,10 +112,12 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         );
         variants.push((label, function, env));
     }
-    for (label, calls) in FLOORS.iter().skip(1) {
+    for (_, label, binary, requests) in FLOORS {
         let mut env = bench.env.clone();
-        env.insert("FLOOR_CALLS".into(), calls.to_string());
-        variants.push((label, "dynamodb-floor", env));
+        env.insert("FLOOR_REQUESTS".into(), requests.into());
+        env.insert("FLOOR_TENANT".into(), bench.tenant.to_string());
+        env.insert("FLOOR_USER".into(), bench.admin.id.to_string());
+        variants.push((label, binary, env));
     }
     for _ in 0..args.starts {
         for (label, function, env) in &variants {
@@ -109,7 +148,7 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
             "Before: the medians of the baseline run `{name}`, same harness and machine.\n\n"
         ));
     }
-    report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ floor making as many calls | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---|\n");
+    report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ its floor | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---|\n");
     for (function, binary, _) in &variants {
         let (function, binary) = (*function, *binary);
         let (c, i) = (

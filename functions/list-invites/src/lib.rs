@@ -189,11 +189,13 @@ impl Function for ListInvites {
             .or(caller.current_tenant_id)
             .ok_or(ListError::NoCurrentTenant)?;
         let store = &self.common.store;
-        let (role, counts) = store.load_role_and_counts(tenant, caller.user_id).await?;
-        require_manager(role)?;
+        let context = store
+            .load_list_context(tenant, caller.user_id, &input.query)
+            .await?;
+        require_manager(context.role)?;
         let now = self.common.clock.now();
         let page = store
-            .list_invites(tenant, &input.query, counts, now, self.max_examined)
+            .list_invites(tenant, &input.query, &context, now, self.max_examined)
             .await
             .map_err(|failure| match failure {
                 ListFailure::Store(error) => ListError::Store(error),

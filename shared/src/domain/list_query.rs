@@ -149,6 +149,13 @@ impl InviteListQuery {
         )
     }
 
+    /// The order an `offset` of this query counts in, when a key can resume it (`resumable`):
+    /// the order, its direction and the status, the only filter such a query has.
+    pub fn resumable_order(&self) -> Option<String> {
+        self.resumable()
+            .then(|| format!("{:?}|{:?}|{:?}", self.sort_by, self.sort_dir, self.status))
+    }
+
     /// Whether a cursor can resume this query: it reads one ordered partition (no filter but
     /// `status`; `accepted_at` order only with a `status`).
     pub fn resumable(&self) -> bool {

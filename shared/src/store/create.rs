@@ -318,11 +318,16 @@ impl Store {
                 .expression_attribute_values(":cutoff", s(claim.cutoff.to_rfc3339()))
                 .expression_attribute_values(":ends", s(claim.ends.to_rfc3339())),
         };
-        unless_condition_failed(update.send().await)?
+        let refreshed = unless_condition_failed(update.send().await)?
             .and_then(|output| output.attributes)
             .as_ref()
             .map(invite_from_item)
-            .transpose()
+            .transpose()?;
+        if refreshed.is_some() {
+            // Its updated_at and expires_at orders moved.
+            self.bump_list_version(invite.tenant_id).await;
+        }
+        Ok(refreshed)
     }
 
     /// External-IdP direct add: the membership, the accepted `invite` and the memberships of

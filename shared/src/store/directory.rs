@@ -2,13 +2,15 @@
 //! the tests write them here. Behind the `dev-tools` feature, so no Lambda function can write
 //! them. A membership written here counts against the tenant's seats like one made by accept.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, PutRequest, TransactWriteItem, WriteRequest,
+};
 
 use super::items::*;
 use super::keys::*;
 use super::{classify, InviteCounts, Store, StoreError};
 use crate::domain::{
-    ApiKey, Group, GroupId, Membership, Tenant, TenantId, Timestamp, User, UserId,
+    ApiKey, Group, GroupId, Invite, Membership, Tenant, TenantId, Timestamp, User, UserId,
 };
 
 impl Store {
@@ -173,6 +175,61 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(user_to_item(user)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Seeds new pending invites of one tenant (and their pending slots) with batch writes,
+    /// then adds them to its counters in one update: for benchmarks of large tenants, where
+    /// one transaction per invite, all on the tenant's counter item, would take minutes. Not
+    /// atomic and not conditional, unlike `insert_pending_invite`: fresh ids only.
+    pub async fn bulk_insert_pending_invites(
+        &self,
+        tenant: TenantId,
+        invites: &[Invite],
+    ) -> Result<(), StoreError> {
+        let items: Vec<Item> = invites
+            .iter()
+            .flat_map(|invite| [self.invite_item(invite), pending_slot_item(invite)])
+            .collect();
+        for chunk in items.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .expect("the item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+            }
+        }
+        let added = i64::try_from(invites.len()).unwrap_or(i64::MAX);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #total :n, #open :n, #list_version :one")
+            .expression_attribute_names("#total", INVITE_COUNT)
+            .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_values(":n", n(added))
+            .expression_attribute_values(":one", n(1))
             .send()
             .await
             .map_err(classify)?;

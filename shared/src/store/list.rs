@@ -2,21 +2,20 @@
 //!
 //! Without filters the page is read straight off the sort order's index, and `total` comes from
 //! the tenant's counters: the cost is the page plus the skipped `offset`, whatever the tenant's
-//! size. A status filter alone is a key condition too: the `by_state_*` index of the order,
-//! partition `A`, `P` or `X` (keys.rs), with `total` from the counters; the few invites past
-//! their expiry that the sweep has not marked yet (`P`, expiry before now: a key range) count
-//! as expired. Other filters (email, role, inviter, dates) cannot be key conditions: they read
-//! every invite of the tenant (of its status partition, with a status) to count the matches.
+//! size, and a deep `offset` read before starts from its skip point (skip_points.rs). A status
+//! filter alone is a key condition too (list_state.rs). Other filters (email, role, inviter,
+//! dates) cannot be key conditions: they read the invites they could match, at most
+//! `max_examined` of them (list_scan.rs).
 
 use super::items::*;
 use super::keys::*;
-use super::list_filter::Filter;
 use super::list_read::{read_segment, KeyRange, Segment};
 use super::list_scan::{filtered_page, ListFailure};
+use super::list_state::{state_segments, status_page};
+use super::skip_points::*;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
-    Invite, InviteListQuery, InviteStatus, Role, SortDirection, SortField, TenantId, Timestamp,
-    UserId,
+    Invite, InviteListQuery, Role, SortDirection, SortField, TenantId, Timestamp, UserId,
 };
 
 /// What the caller knows about the tenant's invites before listing them.
@@ -26,52 +25,74 @@ pub struct InviteCounts {
     pub accepted: u64,
     /// Expiries announced by the sweep (partition `X`).
     pub expired: u64,
+    /// The tenant's `list_version` (keys.rs).
+    pub version: u64,
 }
 
 impl InviteCounts {
     /// Not accepted and expiry not announced (partition `P`).
-    fn unannounced(&self) -> u64 {
+    pub(super) fn unannounced(&self) -> u64 {
         self.total
             .saturating_sub(self.accepted)
             .saturating_sub(self.expired)
     }
 }
 
+/// What the list reads before the page, in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct ListContext {
+    /// The caller's role in the tenant.
+    pub role: Option<Role>,
+    pub counts: InviteCounts,
+    /// Where the query's offset started when it was last read, if it is deep.
+    skip_point: Option<SkipPoint>,
+}
+
 impl Store {
-    /// The caller's role in `tenant` and the tenant's invite counters, in one round trip.
-    pub async fn load_role_and_counts(
+    /// The caller's role in `tenant`, the tenant's invite counters and the skip point of
+    /// `query`'s offset, in one round trip.
+    pub async fn load_list_context(
         &self,
         tenant: TenantId,
         caller: UserId,
-    ) -> Result<(Option<Role>, InviteCounts), StoreError> {
-        let found = self
-            .batch_get(vec![
-                key(tenant_pk(tenant), TENANT_SK),
-                key(tenant_pk(tenant), member_sk(caller)),
-            ])
-            .await?;
-        let (mut role, mut counts) = (None, InviteCounts::default());
-        for item in &found {
+        query: &InviteListQuery,
+    ) -> Result<ListContext, StoreError> {
+        let mut keys = vec![
+            key(tenant_pk(tenant), TENANT_SK),
+            key(tenant_pk(tenant), member_sk(caller)),
+        ];
+        keys.extend(skip_point_key(tenant, query));
+        let mut context = ListContext::default();
+        for item in &self.batch_get(keys).await? {
+            if is_skip_point(item) {
+                context.skip_point = skip_point_from_item(item);
+                continue;
+            }
             match item_sk(item) {
-                Some(TENANT_SK) => counts = counts_from_tenant_item(item),
-                Some(_) => role = Some(membership_from_item(item)?.role),
+                Some(TENANT_SK) => context.counts = counts_from_tenant_item(item),
+                Some(_) => context.role = Some(membership_from_item(item)?.role),
                 None => {}
             }
         }
-        Ok((role, counts))
+        Ok(context)
     }
 
     /// One page of a tenant's invites and the number matching the query. A filter no key
-    /// condition serves reads at most `max_examined` invites (list_scan.rs).
+    /// condition serves reads at most `max_examined` invites (list_scan.rs). A page that paid
+    /// for a deep offset leaves skip points for the next requests (skip_points.rs).
     pub async fn list_invites(
         &self,
         tenant: TenantId,
         query: &InviteListQuery,
-        counts: InviteCounts,
+        context: &ListContext,
         now: Timestamp,
         max_examined: usize,
     ) -> Result<InvitePage, ListFailure> {
-        list_page(self, tenant, query, counts, now, max_examined).await
+        let page = list_page(self, tenant, query, context, now, max_examined).await?;
+        let read_at = (context.counts.version, page.unannounced);
+        self.save_skip_points(tenant, query, &page.skip_points, read_at, now)
+            .await;
+        Ok(page)
     }
 }
 
@@ -82,6 +103,9 @@ pub struct InvitePage {
     pub total: u64,
     /// The last invite's key in the order, when the page is full (a next page may follow).
     pub last_key: Option<String>,
+    /// The skip points this page leaves, and the unannounced expiries it counted.
+    skip_points: Vec<(u64, String)>,
+    pub(super) unannounced: u64,
 }
 
 impl InvitePage {
@@ -93,12 +117,34 @@ impl InvitePage {
             items,
             total,
             last_key,
+            skip_points: Vec::new(),
+            unannounced: 0,
         }
+    }
+
+    /// Notes the skip points the page leaves (`skip_points::points_to_leave`).
+    pub(super) fn leaving(
+        mut self,
+        query: &InviteListQuery,
+        resumed: bool,
+        key_before: Option<String>,
+    ) -> Self {
+        self.skip_points = points_to_leave(query, resumed, key_before, self.last_key.as_ref());
+        self
+    }
+}
+
+/// `query` resumed after `key` instead of skipping its offset.
+pub(super) fn resumed_after(query: &InviteListQuery, key: &str) -> InviteListQuery {
+    InviteListQuery {
+        after: Some(key.to_owned()),
+        offset: 0,
+        ..query.clone()
     }
 }
 
 /// The sort key attribute of the indexes of `sort`.
-fn sort_attribute(sort: SortField) -> &'static str {
+pub(super) fn sort_attribute(sort: SortField) -> &'static str {
     match sort {
         SortField::CreatedAt => CREATED_SK,
         SortField::UpdatedAt => UPDATED_SK,
@@ -157,57 +203,8 @@ pub(super) fn segments(
     }
 }
 
-/// The partitions of the `by_state_*` index of `sort` that hold the invites of `status`: an
-/// expired invite is announced (`X`) or, until the sweep comes, still in `P` with its expiry
-/// past (a key range of `by_state_expires`).
-fn state_segments(
-    tenant: TenantId,
-    query: &InviteListQuery,
-    status: InviteStatus,
-    counts: InviteCounts,
-) -> Vec<Segment> {
-    let index = match query.sort_by {
-        SortField::CreatedAt => INDEX_BY_STATE_CREATED,
-        SortField::UpdatedAt => INDEX_BY_STATE_UPDATED,
-        SortField::ExpiresAt => INDEX_BY_STATE_EXPIRES,
-        SortField::AcceptedAt => INDEX_BY_STATE_ACCEPTED,
-    };
-    let partition = |state, count| Segment {
-        index,
-        partition_attribute: STATE_PK,
-        partition: state_partition(tenant, state),
-        count,
-        range: KeyRange::default(),
-        sort_attribute: sort_attribute(query.sort_by),
-        after: query.after.clone(),
-    };
-    match status {
-        InviteStatus::Accepted => vec![partition(Lifecycle::Accepted, counts.accepted)],
-        InviteStatus::Pending => vec![partition(Lifecycle::Pending, counts.unannounced())],
-        InviteStatus::Expired => vec![partition(Lifecycle::Expired, counts.expired)],
-    }
-}
-
-/// The invites of `tenant` past their expiry whose expiry the sweep has not announced yet:
-/// at most one sweep period's worth, read as a key range.
-pub(super) fn unannounced_expiries(tenant: TenantId, now: Timestamp) -> Segment {
-    Segment {
-        index: INDEX_BY_STATE_EXPIRES,
-        partition_attribute: STATE_PK,
-        partition: state_partition(tenant, Lifecycle::Pending),
-        count: 0,
-        // `$` sorts after the `#` before the id: an expiry at `now` exactly is in the range.
-        range: KeyRange {
-            from: None,
-            below: Some(format!("{}$", now.to_rfc3339())),
-        },
-        sort_attribute: EXPIRES_SK,
-        after: None,
-    }
-}
-
 /// The sort key of `invite` in the index of `sort` (its order, ties by id).
-fn sort_key(invite: &Invite, sort: SortField) -> String {
+pub(super) fn sort_key(invite: &Invite, sort: SortField) -> String {
     match sort {
         SortField::CreatedAt => time_sk(invite.created_at, invite.id),
         SortField::UpdatedAt => time_sk(invite.updated_at, invite.id),
@@ -239,21 +236,37 @@ async fn list_page(
     store: &Store,
     tenant: TenantId,
     query: &InviteListQuery,
-    counts: InviteCounts,
+    context: &ListContext,
     now: Timestamp,
     max_examined: usize,
 ) -> Result<InvitePage, ListFailure> {
-    let forward = query.sort_dir == SortDirection::Ascending;
-    let limit = query.limit as usize;
-
+    let counts = context.counts;
+    let skip_point = context.skip_point.as_ref();
     if let (Some(status), false) = (query.status, query.has_filter_besides_status()) {
-        return status_page(store, tenant, query, status, counts, now).await;
+        return status_page(store, tenant, query, status, counts, skip_point, now).await;
     }
     if query.has_filter() {
         return filtered_page(store, tenant, query, counts, now, max_examined).await;
     }
+    let resume = skip_point.and_then(|point| point.resume_key(counts.version, 0, now));
+    let resumed = resume.map(|key| resumed_after(query, key));
+    let (items, key_before) =
+        whole_order_page(store, tenant, resumed.as_ref().unwrap_or(query), counts).await?;
+    Ok(InvitePage::new(items, counts.total, query).leaving(query, resumed.is_some(), key_before))
+}
 
+/// A page of every invite in the order, and the key of the invite just before it when the
+/// page skipped an offset to get there.
+async fn whole_order_page(
+    store: &Store,
+    tenant: TenantId,
+    query: &InviteListQuery,
+    counts: InviteCounts,
+) -> Result<(Vec<Invite>, Option<String>), StoreError> {
+    let forward = query.sort_dir == SortDirection::Ascending;
+    let limit = query.limit as usize;
     let mut items = Vec::with_capacity(limit);
+    let mut key_before = None;
     let mut skip = query.offset;
     for segment in segments(tenant, query, counts) {
         let wanted = limit - items.len();
@@ -266,75 +279,13 @@ async fn list_page(
         }
         let skip_here = skip as usize;
         let read = read_segment(store, &segment, None, forward, Some(skip_here + wanted)).await?;
+        if let Some(before) = skip_here.checked_sub(1).and_then(|at| read.get(at)) {
+            key_before = Some(sort_key(before, query.sort_by));
+        }
         items.extend(read.into_iter().skip(skip_here).take(wanted));
         skip = 0;
     }
-    Ok(InvitePage::new(items, counts.total, query))
-}
-
-/// A page of one status, off its partition in the order's `by_state_*` index: the page and
-/// the skipped `offset` are read, whatever the tenant's size, plus the unannounced expiries
-/// (a key range, at most one sweep period's worth) for `pending` and `expired`.
-async fn status_page(
-    store: &Store,
-    tenant: TenantId,
-    query: &InviteListQuery,
-    status: InviteStatus,
-    counts: InviteCounts,
-    now: Timestamp,
-) -> Result<InvitePage, ListFailure> {
-    let forward = query.sort_dir == SortDirection::Ascending;
-    let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-    let limit = query.limit as usize;
-    let want = offset.saturating_add(limit);
-    let [segment] = <[Segment; 1]>::try_from(state_segments(tenant, query, status, counts))
-        .unwrap_or_else(|_| unreachable!("one partition per status"));
-    let unannounced = match status {
-        InviteStatus::Accepted => Vec::new(),
-        _ => read_segment(store, &unannounced_expiries(tenant, now), None, true, None).await?,
-    };
-    let total = match status {
-        InviteStatus::Accepted => counts.accepted,
-        InviteStatus::Pending => segment.count.saturating_sub(unannounced.len() as u64),
-        InviteStatus::Expired => counts.expired + unannounced.len() as u64,
-    };
-    // Past the end: nothing to read (an offset is not a reason to read a whole partition).
-    if query.after.is_none() && query.offset >= total {
-        return Ok(InvitePage::new(Vec::new(), total, query));
-    }
-    let invites = match status {
-        InviteStatus::Accepted => read_segment(store, &segment, None, forward, Some(want)).await?,
-        InviteStatus::Pending => {
-            // Those past their expiry are not pending; they are read (few) and dropped.
-            let pending = Filter {
-                expression: "#expires_at > :now".into(),
-                names: vec![("#expires_at", "expires_at")],
-                values: vec![(":now", s(now.to_rfc3339()))],
-            };
-            read_segment(store, &segment, Some(&pending), forward, Some(want)).await?
-        }
-        InviteStatus::Expired => {
-            let mut read = read_segment(store, &segment, None, forward, Some(want)).await?;
-            // Those a cursor already passed stay behind it.
-            let beyond = |invite: &Invite| match &query.after {
-                None => true,
-                Some(after) if forward => sort_key(invite, query.sort_by) > *after,
-                Some(after) => sort_key(invite, query.sort_by) < *after,
-            };
-            // One the sweep marked between the two reads is in both: keep the first.
-            let announced: std::collections::HashSet<_> = read.iter().map(|i| i.id).collect();
-            read.extend(
-                unannounced
-                    .into_iter()
-                    .filter(|invite| !announced.contains(&invite.id))
-                    .filter(beyond),
-            );
-            in_order(&mut read, query.sort_by, forward);
-            read
-        }
-    };
-    let items = invites.into_iter().skip(offset).take(limit).collect();
-    Ok(InvitePage::new(items, total, query))
+    Ok((items, key_before))
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! (`created_*` with `sort_by=created_at`, `updated_*` with `updated_at`) is a key range: it
 //! narrows the scope before anything is read, as a status does.
 
-use super::list::{in_order, segments, unannounced_expiries, InviteCounts, InvitePage};
+use super::list::{in_order, segments, InviteCounts, InvitePage};
 use super::list_filter::filter;
 use super::list_read::{read_segment_within, ExamineBudget, KeyRange};
+use super::list_state::unannounced_expiries;
 use super::StoreError;
 use super::{Store, TenantId};
 use crate::domain::{InviteListQuery, InviteStatus, SortDirection, SortField, Timestamp};

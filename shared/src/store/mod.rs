@@ -26,9 +26,11 @@ mod list;
 mod list_filter;
 mod list_read;
 mod list_scan;
+mod list_state;
 mod preview;
 mod sdk;
 mod send_pace;
+mod skip_points;
 mod sync;
 mod update;
 
@@ -49,9 +51,10 @@ pub use create::{CreateContext, DirectAddOutcome, InsertOutcome, InviteeState, R
 pub use delete::DeleteOutcome;
 pub use delivery::DeliveryOutcome;
 pub use expiry::{DueCursor, DueInvite, RetireOutcome, RetiredInvite};
-pub use list::{InviteCounts, InvitePage};
+pub use list::{InviteCounts, InvitePage, ListContext};
 pub use list_scan::{FilterTooBroad, ListFailure, MAX_EXAMINED};
 pub use preview::InvitePreview;
+pub use skip_points::SKIP_POINTS_FROM;
 pub use sync::SyncOutcome;
 pub use update::{InviteChanges, ManagedInvite};
 

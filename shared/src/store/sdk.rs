@@ -246,7 +246,11 @@ impl Store {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #total :total, #accepted :accepted, #open :open, #members :one")
+            .update_expression(
+                "ADD #total :total, #accepted :accepted, #open :open, #members :one, \
+                 #list_version :one",
+            )
+            .expression_attribute_names("#list_version", LIST_VERSION)
             .condition_expression(condition)
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
@@ -280,7 +284,9 @@ impl Store {
         (invites, accepted, expired): (i64, i64, i64),
         cap: Option<u64>,
     ) -> TransactWriteItem {
-        let mut expression = String::from("ADD #total :total, #accepted :accepted, #open :open");
+        // Every count change moves an invite within some list order: the version follows.
+        let mut expression =
+            String::from("ADD #total :total, #accepted :accepted, #open :open, #list_version :one");
         if expired != 0 {
             expression.push_str(", #expired :expired");
         }
@@ -291,9 +297,11 @@ impl Store {
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
             .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_names("#list_version", LIST_VERSION)
             .expression_attribute_values(":total", n(invites))
             .expression_attribute_values(":accepted", n(accepted))
-            .expression_attribute_values(":open", n(invites - accepted));
+            .expression_attribute_values(":open", n(invites - accepted))
+            .expression_attribute_values(":one", n(1));
         if expired != 0 {
             update = update
                 .expression_attribute_names("#expired", EXPIRED_COUNT)
@@ -311,6 +319,29 @@ impl Store {
         };
         let update = update.build().expect("key and expression are set");
         TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Bumps the tenant's `list_version` after a write that moved an invite within an order
+    /// without changing a count (a re-invite, an update): the skip points read before it no
+    /// longer hold. After the move, never before: a point read in between is then stale
+    /// by version. A tenant item that is gone has no skip points to keep. Best effort: the
+    /// write it follows stands; a failed bump leaves points that expire within their
+    /// lifetime (skip_points.rs), which is logged.
+    pub(super) async fn bump_list_version(&self, tenant: TenantId) {
+        let bumped = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+            .update_expression("ADD #list_version :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        if let Err(error) = unless_condition_failed(bumped) {
+            tracing::warn!(%tenant, %error, "list version not bumped");
+        }
     }
 
     /// Removes the tenant's pending slot for `invite`, unless it already points elsewhere.

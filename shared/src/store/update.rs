@@ -138,10 +138,15 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        unless_condition_failed(update.update_expression(expression).send().await)?
+        let updated = unless_condition_failed(update.update_expression(expression).send().await)?
             .and_then(|output| output.attributes)
             .as_ref()
             .map(invite_from_item)
-            .transpose()
+            .transpose()?;
+        if updated.is_some() {
+            // Its updated_at (and maybe expires_at) order moved.
+            self.bump_list_version(invite.tenant_id).await;
+        }
+        Ok(updated)
     }
 }

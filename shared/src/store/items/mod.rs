@@ -87,6 +87,7 @@ pub fn counts_from_tenant_item(item: &Item) -> super::InviteCounts {
         total: get_count(item, INVITE_COUNT),
         accepted: get_count(item, ACCEPTED_COUNT),
         expired: get_count(item, EXPIRED_COUNT),
+        version: get_count(item, LIST_VERSION),
     }
 }
 
