@@ -278,19 +278,46 @@ fn the_expiry_sweep_may_update_the_counters_it_moves() {
     );
 }
 
-/// An update bumps its tenant's list version (`TENANT#`) after the invite (`INVITE#`); the
-/// list writes skip points in their own partitions (`SKIP#`) and nothing else.
+/// An update writes invites (`INVITE#`) and then bumps its tenant's list version, the only
+/// attributes of a tenant item (`TENANT#`) it may write; the list writes skip points in their
+/// own partitions (`SKIP#`) and nothing else.
 #[test]
 fn update_may_bump_the_list_version_and_list_may_write_only_skip_points() {
     assert_eq!(
         key_prefixes("UpdateInviteFunction", "dynamodb:UpdateItem"),
-        BTreeSet::from(["INVITE#*".to_owned(), "TENANT#*".to_owned()])
+        BTreeSet::from(["INVITE#*".to_owned()])
     );
+    let resources = template::resources(&template_text()).unwrap();
+    let statements = resources["UpdateInviteFunction"]["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let tenant_writes: Vec<_> = statements
+        .iter()
+        .filter(|statement| {
+            statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                .as_sequence()
+                .is_some_and(|keys| keys.iter().any(|key| key == "TENANT#*"))
+        })
+        .collect();
+    let [bump] = tenant_writes.as_slice() else {
+        panic!("one statement on TENANT# items: {tenant_writes:?}");
+    };
+    let attributes: BTreeSet<&str> = bump["Condition"]["ForAllValues:StringEquals"]
+        ["dynamodb:Attributes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|attribute| attribute.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        attributes,
+        BTreeSet::from(["pk", "sk", keys::LIST_VERSION, keys::LIST_MOVED_AT])
+    );
+    assert_eq!(bump["Action"][0], "dynamodb:UpdateItem");
     assert_eq!(
         key_prefixes("ListInvitesFunction", "dynamodb:BatchWriteItem"),
         BTreeSet::from(["SKIP#*".to_owned()])
     );
-    let resources = template::resources(&template_text()).unwrap();
     let list_actions: Vec<&str> = resources["ListInvitesFunction"]["Properties"]["Policies"][0]
         ["Statement"]
         .as_sequence()

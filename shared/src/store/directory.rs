@@ -224,10 +224,14 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #total :n, #open :n, #list_version :one")
+            .update_expression(
+                "ADD #total :n, #open :n, #list_version :one SET #list_moved_at = :moved_at",
+            )
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
+            .expression_attribute_values(":moved_at", super::sdk::moved_now())
             .expression_attribute_values(":n", n(added))
             .expression_attribute_values(":one", n(1))
             .send()

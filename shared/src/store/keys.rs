@@ -13,7 +13,7 @@
 //! | API key         | `APIKEY#<sha256 hex>` | `APIKEY`           |
 //! | rate window     | `RATE#<scope>#<client>` | `<window start>` |
 //! | retired invite  | `TENANT#<tenant>`     | `RETIRED#<invite>` |
-//! | skip point      | `SKIP#<tenant>`       | `<list order>#<offset>` |
+//! | skip point      | `SKIP#<tenant>`       | `<list order>#<position>` |
 //!
 //! The pending slot holds the id of the one pending invite of (tenant, email); creating it
 //! with `attribute_not_exists` is what makes a second pending invite impossible. The email
@@ -115,10 +115,12 @@ pub const INVITE_COUNT: &str = "invite_count";
 pub const ACCEPTED_COUNT: &str = "accepted_count";
 /// Invites whose expiry the sweep announced (`state_pk` `X`) and that are not deleted.
 pub const EXPIRED_COUNT: &str = "expired_count";
-/// On the tenant item, bumped by every write that moves an invite within a list order
-/// (the counters' transactions, a re-invite, an update): a skip point read at another
-/// version no longer says where an offset starts (skip_points.rs).
+/// On the tenant item, bumped by the writes that move invites within the list orders (the
+/// counters' transactions; after its write, a re-invite or an update), with the instant in
+/// `LIST_MOVED_AT`: a skip point read at another version no longer says where an offset
+/// starts (skip_points.rs).
 pub const LIST_VERSION: &str = "list_version";
+pub const LIST_MOVED_AT: &str = "list_moved_at";
 /// When an invite's last invitation email was claimed for sending: only one request at a time
 /// sends, and none within the re-invite cooldown.
 pub const EMAIL_CLAIMED_AT: &str = "email_claimed_at";
@@ -197,8 +199,10 @@ pub fn retired_sk(invite: InviteId) -> String {
 /// The partition of `tenant`'s skip points: apart from the tenant's own items, so that the
 /// list function may write there and nowhere else (its IAM policy's leading keys).
 pub fn skip_points_pk(tenant: TenantId) -> String {
-    format!("SKIP#{tenant}")
+    format!("{SKIP_POINTS_PREFIX}{tenant}")
 }
+
+pub const SKIP_POINTS_PREFIX: &str = "SKIP#";
 
 pub fn skip_point_sk(order: &str, offset: u64) -> String {
     format!("{order}#{offset}")

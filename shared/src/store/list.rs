@@ -25,8 +25,9 @@ pub struct InviteCounts {
     pub accepted: u64,
     /// Expiries announced by the sweep (partition `X`).
     pub expired: u64,
-    /// The tenant's `list_version` (keys.rs).
+    /// The tenant's `list_version` and when it last moved (keys.rs).
     pub version: u64,
+    pub moved_at: Option<Timestamp>,
 }
 
 impl InviteCounts {
@@ -89,8 +90,13 @@ impl Store {
         max_examined: usize,
     ) -> Result<InvitePage, ListFailure> {
         let page = list_page(self, tenant, query, context, now, max_examined).await?;
-        let read_at = (context.counts.version, page.unannounced);
-        self.save_skip_points(tenant, query, &page.skip_points, read_at, now)
+        let read_at = ReadAt {
+            version: context.counts.version,
+            moved_at: context.counts.moved_at,
+            unannounced: page.unannounced,
+        };
+        let points = (page.skip_points.as_slice(), page.chain_started);
+        self.save_skip_points(tenant, query, points, read_at, now)
             .await;
         Ok(page)
     }
@@ -103,8 +109,10 @@ pub struct InvitePage {
     pub total: u64,
     /// The last invite's key in the order, when the page is full (a next page may follow).
     pub last_key: Option<String>,
-    /// The skip points this page leaves, and the unannounced expiries it counted.
+    /// The skip points this page leaves, the age of their chain, and the unannounced
+    /// expiries it counted.
     skip_points: Vec<(u64, String)>,
+    chain_started: Option<Timestamp>,
     pub(super) unannounced: u64,
 }
 
@@ -118,27 +126,31 @@ impl InvitePage {
             total,
             last_key,
             skip_points: Vec::new(),
+            chain_started: None,
             unannounced: 0,
         }
     }
 
-    /// Notes the skip points the page leaves (`skip_points::points_to_leave`).
+    /// Notes the skip points the page leaves: `keys` are those of every invite its read went
+    /// through, from `start` (`skip_points::points_to_leave`).
     pub(super) fn leaving(
         mut self,
         query: &InviteListQuery,
-        resumed: bool,
-        key_before: Option<String>,
+        start: &ReadStart,
+        keys: &[String],
     ) -> Self {
-        self.skip_points = points_to_leave(query, resumed, key_before, self.last_key.as_ref());
+        self.skip_points = points_to_leave(query, start, keys);
+        self.chain_started = start.chain_started;
         self
     }
 }
 
-/// `query` resumed after `key` instead of skipping its offset.
-pub(super) fn resumed_after(query: &InviteListQuery, key: &str) -> InviteListQuery {
+/// `query` read from `start`: after the skip point's key, skipping only what lies between
+/// the point and the offset.
+pub(super) fn from_start(query: &InviteListQuery, start: &ReadStart) -> InviteListQuery {
     InviteListQuery {
-        after: Some(key.to_owned()),
-        offset: 0,
+        after: start.after.clone().or_else(|| query.after.clone()),
+        offset: query.offset.saturating_sub(start.at),
         ..query.clone()
     }
 }
@@ -248,25 +260,25 @@ async fn list_page(
     if query.has_filter() {
         return filtered_page(store, tenant, query, counts, now, max_examined).await;
     }
-    let resume = skip_point.and_then(|point| point.resume_key(counts.version, 0, now));
-    let resumed = resume.map(|key| resumed_after(query, key));
-    let (items, key_before) =
-        whole_order_page(store, tenant, resumed.as_ref().unwrap_or(query), counts).await?;
-    Ok(InvitePage::new(items, counts.total, query).leaving(query, resumed.is_some(), key_before))
+    let start = skip_point
+        .and_then(|point| point.start(query, (counts.version, 0), now))
+        .unwrap_or_default();
+    let (items, keys) = whole_order_page(store, tenant, &from_start(query, &start), counts).await?;
+    Ok(InvitePage::new(items, counts.total, query).leaving(query, &start, &keys))
 }
 
-/// A page of every invite in the order, and the key of the invite just before it when the
-/// page skipped an offset to get there.
+/// A page of every invite in the order, and the sort keys of every invite read to reach it
+/// (the skipped ones too).
 async fn whole_order_page(
     store: &Store,
     tenant: TenantId,
     query: &InviteListQuery,
     counts: InviteCounts,
-) -> Result<(Vec<Invite>, Option<String>), StoreError> {
+) -> Result<(Vec<Invite>, Vec<String>), StoreError> {
     let forward = query.sort_dir == SortDirection::Ascending;
     let limit = query.limit as usize;
     let mut items = Vec::with_capacity(limit);
-    let mut key_before = None;
+    let mut keys = Vec::new();
     let mut skip = query.offset;
     for segment in segments(tenant, query, counts) {
         let wanted = limit - items.len();
@@ -279,13 +291,11 @@ async fn whole_order_page(
         }
         let skip_here = skip as usize;
         let read = read_segment(store, &segment, None, forward, Some(skip_here + wanted)).await?;
-        if let Some(before) = skip_here.checked_sub(1).and_then(|at| read.get(at)) {
-            key_before = Some(sort_key(before, query.sort_by));
-        }
+        keys.extend(read.iter().map(|invite| sort_key(invite, query.sort_by)));
         items.extend(read.into_iter().skip(skip_here).take(wanted));
         skip = 0;
     }
-    Ok((items, key_before))
+    Ok((items, keys))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::items::*;
 use super::keys::*;
-use super::list::{in_order, resumed_after, sort_attribute, sort_key, InviteCounts, InvitePage};
+use super::list::{from_start, in_order, sort_attribute, sort_key, InviteCounts, InvitePage};
 use super::list_filter::Filter;
 use super::list_read::{read_segment, KeyRange, Segment};
 use super::list_scan::ListFailure;
@@ -82,10 +82,12 @@ pub(super) async fn status_page(
         _ => read_segment(store, &unannounced_expiries(tenant, now), None, true, None).await?,
     };
     let waiting = unannounced.len() as u64;
-    let resume = skip_point.and_then(|point| point.resume_key(counts.version, waiting, now));
-    let resumed = resume.map(|key| resumed_after(query, key));
+    let start = skip_point
+        .and_then(|point| point.start(query, (counts.version, waiting), now))
+        .unwrap_or_default();
     let asked = query;
-    let query = resumed.as_ref().unwrap_or(query);
+    let resumed = from_start(asked, &start);
+    let query = &resumed;
 
     let forward = query.sort_dir == SortDirection::Ascending;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
@@ -133,13 +135,14 @@ pub(super) async fn status_page(
             read
         }
     };
-    let key_before = offset
-        .checked_sub(1)
-        .and_then(|at| invites.get(at))
-        .map(|invite| sort_key(invite, query.sort_by));
+    // Past `want`, an expired page's merge of the two reads is not in order any more.
+    let keys: Vec<String> = invites
+        .iter()
+        .take(want)
+        .map(|invite| sort_key(invite, query.sort_by))
+        .collect();
     let items = invites.into_iter().skip(offset).take(limit).collect();
-    let mut page =
-        InvitePage::new(items, total, asked).leaving(asked, resumed.is_some(), key_before);
+    let mut page = InvitePage::new(items, total, asked).leaving(asked, &start, &keys);
     page.unannounced = waiting;
     Ok(page)
 }

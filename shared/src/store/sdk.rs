@@ -44,6 +44,13 @@ pub(super) fn unless_condition_failed(
     }
 }
 
+/// The instant a write moved a tenant's invites, for `LIST_MOVED_AT`: the store's own clock
+/// (the writes that bump the version take no `now`), precise enough for the settling delay
+/// it serves (skip_points.rs).
+pub(super) fn moved_now() -> AttributeValue {
+    s(crate::domain::Timestamp::from_datetime(chrono::Utc::now()).to_rfc3339())
+}
+
 /// How a new member comes in: by an invite (or a direct add), or through the tenant's link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum JoinPath {
@@ -248,9 +255,11 @@ impl Store {
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
             .update_expression(
                 "ADD #total :total, #accepted :accepted, #open :open, #members :one, \
-                 #list_version :one",
+                 #list_version :one SET #list_moved_at = :moved_at",
             )
             .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
+            .expression_attribute_values(":moved_at", moved_now())
             .condition_expression(condition)
             .expression_attribute_names("#total", INVITE_COUNT)
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
@@ -290,6 +299,7 @@ impl Store {
         if expired != 0 {
             expression.push_str(", #expired :expired");
         }
+        expression.push_str(" SET #list_moved_at = :moved_at");
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
@@ -298,6 +308,8 @@ impl Store {
             .expression_attribute_names("#accepted", ACCEPTED_COUNT)
             .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
+            .expression_attribute_values(":moved_at", moved_now())
             .expression_attribute_values(":total", n(invites))
             .expression_attribute_values(":accepted", n(accepted))
             .expression_attribute_values(":open", n(invites - accepted))
@@ -323,24 +335,39 @@ impl Store {
 
     /// Bumps the tenant's `list_version` after a write that moved an invite within an order
     /// without changing a count (a re-invite, an update): the skip points read before it no
-    /// longer hold. After the move, never before: a point read in between is then stale
-    /// by version. A tenant item that is gone has no skip points to keep. Best effort: the
-    /// write it follows stands; a failed bump leaves points that expire within their
-    /// lifetime (skip_points.rs), which is logged.
+    /// longer hold. After the move, never before: a point read in between is then stale by
+    /// version. Tried again while transactions on the tenant item (creates, accepts)
+    /// conflict with it; if it still fails, the write it follows stands and the failure is
+    /// logged: the points it should have voided expire within their lifetime (skip_points.rs).
+    /// A tenant item that is gone has no skip points to keep.
     pub(super) async fn bump_list_version(&self, tenant: TenantId) {
-        let bumped = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-            .update_expression("ADD #list_version :one")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#list_version", LIST_VERSION)
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await;
-        if let Err(error) = unless_condition_failed(bumped) {
-            tracing::warn!(%tenant, %error, "list version not bumped");
+        for attempt in 0u32.. {
+            let bumped = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
+                .update_expression("ADD #list_version :one SET #list_moved_at = :moved_at")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#list_version", LIST_VERSION)
+                .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":moved_at", moved_now())
+                .send()
+                .await;
+            let conflicted = matches!(
+                &bumped,
+                Err(SdkError::ServiceError(context))
+                    if context.err().is_transaction_conflict_exception()
+            );
+            match unless_condition_failed(bumped) {
+                Ok(_) => return,
+                Err(_) if conflicted && budget::retry_pause(attempt + 1).await.is_ok() => {}
+                Err(error) => {
+                    tracing::error!(%tenant, %error, "list version not bumped");
+                    return;
+                }
+            }
         }
     }
 

@@ -88,6 +88,7 @@ pub fn counts_from_tenant_item(item: &Item) -> super::InviteCounts {
         accepted: get_count(item, ACCEPTED_COUNT),
         expired: get_count(item, EXPIRED_COUNT),
         version: get_count(item, LIST_VERSION),
+        moved_at: opt_str(item, LIST_MOVED_AT).and_then(Timestamp::parse),
     }
 }
 
