@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1000)]
     warm: usize,
     /// Tenant sizes for the list cost table.
-    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000,100000")]
     sizes: Vec<usize>,
     /// Concurrent clients for the throughput table.
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]

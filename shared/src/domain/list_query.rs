@@ -85,6 +85,26 @@ pub struct InviteListQuery {
     pub after: Option<String>,
 }
 
+/// A list request without parameters: the first page of every invite, oldest first.
+impl Default for InviteListQuery {
+    fn default() -> Self {
+        Self {
+            email_contains: None,
+            status: None,
+            delivery: None,
+            role: None,
+            invited_by: None,
+            created: TimeRange::default(),
+            updated: TimeRange::default(),
+            limit: DEFAULT_PAGE_SIZE,
+            offset: 0,
+            sort_by: SortField::CreatedAt,
+            sort_dir: SortDirection::Ascending,
+            after: None,
+        }
+    }
+}
+
 /// The opaque `cursor` of a page: the query it belongs to and the key, in the list's order,
 /// of the page's last invite. Hex text, so that it passes through a URL untouched. It can only
 /// position a read within the caller's own tenant: the tenant never comes from it.

@@ -218,22 +218,13 @@ fn clamp(count: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Clock, SortDirection, SortField};
+    use crate::domain::{Clock, SortDirection};
 
     fn query(offset: u64) -> InviteListQuery {
         InviteListQuery {
-            email_contains: None,
-            status: None,
-            delivery: None,
-            role: None,
-            invited_by: None,
-            created: Default::default(),
-            updated: Default::default(),
-            limit: 20,
             offset,
-            sort_by: SortField::CreatedAt,
             sort_dir: SortDirection::Descending,
-            after: None,
+            ..InviteListQuery::default()
         }
     }
 
