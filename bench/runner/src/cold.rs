@@ -95,6 +95,7 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
     eprintln!("cold starts: {} per function", args.starts);
     let mut cold: HashMap<&str, Vec<f64>> = HashMap::new();
     let mut init: HashMap<&str, Vec<f64>> = HashMap::new();
+    let mut off_wire: HashMap<&str, Vec<f64>> = HashMap::new();
     // The functions, and list-invites reading its key from Secrets Manager (when moto runs).
     let mut variants: Vec<(&str, &str, HashMap<String, String>)> = FUNCTIONS
         .iter()
@@ -123,9 +124,11 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
         for (label, function, env) in &variants {
             let (label, function) = (*label, *function);
             let event = bench.next_event(function);
+            bench.wire.take();
             let mut process = FunctionProcess::start(&bench.binaries[function], env, None).await?;
             let outcome = process.invoke(event).await?;
             let elapsed = process.since_start();
+            let on_wire = bench.wire.take();
             let init_time = process.init_duration().unwrap_or_default();
             process.stop().await;
             let status = status_of(&outcome);
@@ -136,6 +139,10 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
             }
             cold.entry(label).or_default().push(ms(elapsed));
             init.entry(label).or_default().push(ms(init_time));
+            off_wire
+                .entry(label)
+                .or_default()
+                .push(ms(elapsed.saturating_sub(on_wire)));
         }
     }
     let median = |values: &[f64]| percentile(&sorted(values.to_vec()), 50.0);
@@ -148,13 +155,15 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
             "Before: the medians of the baseline run `{name}`, same harness and machine.\n\n"
         ));
     }
-    report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ its floor | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---|\n");
+    report.md.push_str("| function | init median / p90 ms | init ÷ floor | first response median / p90 ms | first response ÷ its floor | first response off the wire median ms | off the wire ÷ its floor's | first response ÷ hello-world | before: init / first response median ms |\n|---|---|---:|---|---:|---:|---:|---:|---|\n");
     for (function, binary, _) in &variants {
         let (function, binary) = (*function, *binary);
         let (c, i) = (
             sorted(cold[function].clone()),
             sorted(init[function].clone()),
         );
+        let own = sorted(off_wire[function].clone());
+        let own50 = percentile(&own, 50.0);
         let (c50, c90, i50, i90) = (
             percentile(&c, 50.0),
             percentile(&c, 90.0),
@@ -171,14 +180,16 @@ pub async fn run(bench: &mut Bench, args: &Args, report: &mut Report) -> Result<
             })
             .unwrap_or_else(|| "–".to_owned());
         report.md.push_str(&format!(
-            "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× | {:.2}× | {before} |\n",
+            "| {function} | {i50:.1} / {i90:.1} | {:.2}× | {c50:.1} / {c90:.1} | {:.2}× | {own50:.1} | {:.2}× | {:.2}× | {before} |\n",
             i50 / floor_init,
             c50 / median(&cold[matching_floor(binary)]),
+            own50 / median(&off_wire[matching_floor(binary)]),
             c50 / hello_cold
         ));
         report.results["cold_start_ms"][function] = json!({
             "first_response": { "median": c50, "p90": c90, "all": c },
             "init": { "median": i50, "p90": i90, "all": i },
+            "off_wire": { "median": own50, "all": own },
         });
     }
     Ok(())
