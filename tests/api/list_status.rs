@@ -5,7 +5,7 @@
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::events::ApiEvent;
 use invites_shared::domain::Timestamp;
-use invites_shared::store::MAX_EXAMINED;
+use invites_shared::store::{SkipPoints, MAX_EXAMINED};
 use serde_json::Value;
 
 use crate::events::function_binary;
@@ -123,7 +123,12 @@ async fn status_pages_and_totals_are_exact_across_announced_and_unannounced_expi
         attempt += 1;
         let store = &app.store;
         let context = store
-            .load_list_context(admin.tenant, admin.user.id, &query("expired"))
+            .load_list_context(
+                admin.tenant,
+                admin.user.id,
+                &query("expired"),
+                SkipPoints::On,
+            )
             .await
             .unwrap();
         let expired = store

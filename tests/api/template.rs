@@ -125,6 +125,7 @@ fn plausible(name: &str) -> String {
             "1".to_owned()
         }
         "JWT_PUBLIC_KEY_ALGORITHM" => "RS256".to_owned(),
+        "SKIP_POINTS" => "off".to_owned(),
         "REQUIRE_EMAIL_VERIFIED" => "true".to_owned(),
         "JWT_JWKS_URL" => "https://auth.example.com/.well-known/jwks.json".to_owned(),
         "JWT_JWKS" => r#"{"keys":[]}"#.to_owned(),

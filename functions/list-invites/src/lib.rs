@@ -12,7 +12,7 @@ use invites_shared::domain::{Clock, InviteListQuery, ListCursor, TimeRange};
 use invites_shared::http::{json_response, loc, ApiError, Invalid, ValidationIssue};
 use invites_shared::runtime::Function;
 use invites_shared::state::{Common, StartupError};
-use invites_shared::store::{FilterTooBroad, ListFailure, StoreError, MAX_EXAMINED};
+use invites_shared::store::{FilterTooBroad, ListFailure, SkipPoints, StoreError, MAX_EXAMINED};
 use invites_shared::view::{InviteLinks, InviteResponse};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -28,6 +28,8 @@ pub struct Settings {
     pub links: InviteLinks,
     /// The most invites a filtered list reads per request (`LIST_MAX_EXAMINED`).
     pub max_examined: usize,
+    /// `SKIP_POINTS`: `on` (the default) or `off`.
+    pub skip_points: SkipPoints,
 }
 
 impl FunctionSettings for Settings {
@@ -47,10 +49,21 @@ impl FunctionSettings for Settings {
                 reason: "must be between 1 and 100000".into(),
             });
         }
+        let skip_points = match env.optional("SKIP_POINTS").as_deref() {
+            None | Some("on") => SkipPoints::On,
+            Some("off") => SkipPoints::Off,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "SKIP_POINTS",
+                    reason: format!("{other:?} is not on or off"),
+                })
+            }
+        };
         Ok(Self {
             common: CommonSettings::read(env)?,
             links: InviteLinks::read(env)?,
             max_examined,
+            skip_points,
         })
     }
 }
@@ -60,6 +73,7 @@ pub struct ListInvites {
     common: Common,
     links: InviteLinks,
     max_examined: usize,
+    skip_points: SkipPoints,
 }
 
 impl ListInvites {
@@ -77,6 +91,7 @@ impl ListInvites {
             common: Common::new(&settings.common, dynamodb, clock)?,
             links: settings.links,
             max_examined: settings.max_examined,
+            skip_points: settings.skip_points,
         })
     }
 }
@@ -190,7 +205,7 @@ impl Function for ListInvites {
             .ok_or(ListError::NoCurrentTenant)?;
         let store = &self.common.store;
         let context = store
-            .load_list_context(tenant, caller.user_id, &input.query)
+            .load_list_context(tenant, caller.user_id, &input.query, self.skip_points)
             .await?;
         require_manager(context.role)?;
         let now = self.common.clock.now();

@@ -1,12 +1,12 @@
 //! What create-invite reads and writes: its context in two batch reads, then a pending
 //! invite inserted or refreshed, or (external IdP) a member added with an accepted invite.
 
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::delivery::{suppressed_pk, suppression_from_item, SUPPRESSED_SK};
 use super::items::*;
 use super::keys::*;
-use super::sdk::{unless_condition_failed, JoinPath};
+use super::sdk::JoinPath;
 use super::Joining;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
@@ -268,9 +268,7 @@ impl Store {
         } else {
             set.push_str(", #groups = :groups");
         }
-        let mut update = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
@@ -296,8 +294,7 @@ impl Store {
             .expression_attribute_names("#groups", "groups")
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
-            .expression_attribute_values(":refreshed", s(REFRESHED_CHANGE))
-            .return_values(ReturnValue::AllNew);
+            .expression_attribute_values(":refreshed", s(REFRESHED_CHANGE));
         if !groups.is_empty() {
             update = update.expression_attribute_values(":groups", group_list(groups));
         }
@@ -318,16 +315,9 @@ impl Store {
                 .expression_attribute_values(":cutoff", s(claim.cutoff.to_rfc3339()))
                 .expression_attribute_values(":ends", s(claim.ends.to_rfc3339())),
         };
-        let refreshed = unless_condition_failed(update.send().await)?
-            .and_then(|output| output.attributes)
-            .as_ref()
-            .map(invite_from_item)
-            .transpose()?;
-        if refreshed.is_some() {
-            // Its updated_at and expires_at orders moved.
-            self.bump_list_version(invite.tenant_id).await;
-        }
-        Ok(refreshed)
+        let update = update.build().expect("key and expression are set");
+        // Its updated_at and expires_at orders moved.
+        self.write_moving_invite(update, invite).await
     }
 
     /// External-IdP direct add: the membership, the accepted `invite` and the memberships of

@@ -115,8 +115,8 @@ pub const INVITE_COUNT: &str = "invite_count";
 pub const ACCEPTED_COUNT: &str = "accepted_count";
 /// Invites whose expiry the sweep announced (`state_pk` `X`) and that are not deleted.
 pub const EXPIRED_COUNT: &str = "expired_count";
-/// On the tenant item, bumped by the writes that move invites within the list orders (the
-/// counters' transactions; after its write, a re-invite or an update), with the instant in
+/// On the tenant item, bumped in the same transaction as every write that moves invites
+/// within the list orders (a count's change, a re-invite, an update), with the instant in
 /// `LIST_MOVED_AT`: a skip point read at another version no longer says where an offset
 /// starts (skip_points.rs).
 pub const LIST_VERSION: &str = "list_version";

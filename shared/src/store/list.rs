@@ -47,23 +47,31 @@ pub struct ListContext {
     pub counts: InviteCounts,
     /// Where the query's offset started when it was last read, if it is deep.
     skip_point: Option<SkipPoint>,
+    /// Whether the page may leave skip points.
+    skip_points: SkipPoints,
 }
 
 impl Store {
-    /// The caller's role in `tenant`, the tenant's invite counters and the skip point of
-    /// `query`'s offset, in one round trip.
+    /// The caller's role in `tenant`, the tenant's invite counters and (when `skip_points` is
+    /// on) the skip point of `query`'s offset, in one round trip.
     pub async fn load_list_context(
         &self,
         tenant: TenantId,
         caller: UserId,
         query: &InviteListQuery,
+        skip_points: SkipPoints,
     ) -> Result<ListContext, StoreError> {
         let mut keys = vec![
             key(tenant_pk(tenant), TENANT_SK),
             key(tenant_pk(tenant), member_sk(caller)),
         ];
-        keys.extend(skip_point_key(tenant, query));
-        let mut context = ListContext::default();
+        if skip_points == SkipPoints::On {
+            keys.extend(skip_point_key(tenant, query));
+        }
+        let mut context = ListContext {
+            skip_points,
+            ..ListContext::default()
+        };
         for item in &self.batch_get(keys).await? {
             if is_skip_point(item) {
                 context.skip_point = skip_point_from_item(item);
@@ -90,6 +98,9 @@ impl Store {
         max_examined: usize,
     ) -> Result<InvitePage, ListFailure> {
         let page = list_page(self, tenant, query, context, now, max_examined).await?;
+        if context.skip_points == SkipPoints::Off {
+            return Ok(page);
+        }
         let read_at = ReadAt {
             version: context.counts.version,
             moved_at: context.counts.moved_at,

@@ -54,6 +54,7 @@ pub use expiry::{DueCursor, DueInvite, RetireOutcome, RetiredInvite};
 pub use list::{InviteCounts, InvitePage, ListContext};
 pub use list_scan::{FilterTooBroad, ListFailure, MAX_EXAMINED};
 pub use preview::InvitePreview;
+pub use skip_points::SkipPoints;
 pub use skip_points::SKIP_POINTS_FROM;
 pub use sync::SyncOutcome;
 pub use update::{InviteChanges, ManagedInvite};

@@ -333,42 +333,41 @@ impl Store {
         TransactWriteItem::builder().update(update).build()
     }
 
-    /// Bumps the tenant's `list_version` after a write that moved an invite within an order
-    /// without changing a count (a re-invite, an update): the skip points read before it no
-    /// longer hold. After the move, never before: a point read in between is then stale by
-    /// version. Tried again while transactions on the tenant item (creates, accepts)
-    /// conflict with it; if it still fails, the write it follows stands and the failure is
-    /// logged: the points it should have voided expire within their lifetime (skip_points.rs).
-    /// A tenant item that is gone has no skip points to keep.
-    pub(super) async fn bump_list_version(&self, tenant: TenantId) {
-        for attempt in 0u32.. {
-            let bumped = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key(tenant_pk(tenant), TENANT_SK)))
-                .update_expression("ADD #list_version :one SET #list_moved_at = :moved_at")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_names("#list_version", LIST_VERSION)
-                .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":moved_at", moved_now())
-                .send()
-                .await;
-            let conflicted = matches!(
-                &bumped,
-                Err(SdkError::ServiceError(context))
-                    if context.err().is_transaction_conflict_exception()
-            );
-            match unless_condition_failed(bumped) {
-                Ok(_) => return,
-                Err(_) if conflicted && budget::retry_pause(attempt + 1).await.is_ok() => {}
-                Err(error) => {
-                    tracing::error!(%tenant, %error, "list version not bumped");
-                    return;
-                }
-            }
+    /// Writes `change` to `invite` in one transaction with its tenant's `list_version` bump,
+    /// for a write that moves an invite within an order without changing a count (a
+    /// re-invite, an update): the skip points read before it stop holding at the same instant
+    /// (skip_points.rs), and no failure in between can leave them standing. The invite as
+    /// written (a transaction returns no values: read back consistently, in place of the
+    /// `UpdateItem` the bump used to follow), or `None` when a condition failed: the invite
+    /// moved on, or its tenant item is gone.
+    pub(super) async fn write_moving_invite(
+        &self,
+        change: Update,
+        invite: &Invite,
+    ) -> Result<Option<Invite>, StoreError> {
+        let bump = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(invite.tenant_id), TENANT_SK)))
+            .update_expression("ADD #list_version :one SET #list_moved_at = :moved_at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#list_version", LIST_VERSION)
+            .expression_attribute_names("#list_moved_at", LIST_MOVED_AT)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":moved_at", moved_now())
+            .build()
+            .expect("key and expression are set");
+        let items = vec![
+            TransactWriteItem::builder().update(change).build(),
+            TransactWriteItem::builder().update(bump).build(),
+        ];
+        if self.transact(items).await?.is_err() {
+            return Ok(None);
         }
+        self.get_consistent(key(invite_pk(invite.id), INVITE_SK))
+            .await?
+            .as_ref()
+            .map(invite_from_item)
+            .transpose()
     }
 
     /// Removes the tenant's pending slot for `invite`, unless it already points elsewhere.

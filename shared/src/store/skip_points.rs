@@ -10,14 +10,13 @@
 //! `SKIP_POINT_STEP` of its invites.
 //!
 //! A point is used only while it still says where its position starts:
-//! - the tenant's `list_version` is the one it was read at. The counters' transactions bump
-//!   it, and so does a re-invite or an update after its write (keys.rs);
+//! - the tenant's `list_version` is the one it was read at. Every write that moves an invite
+//!   within an order bumps it in the same transaction (keys.rs);
 //! - for `pending` and `expired`, as many expiries wait for the sweep as then (those move an
 //!   invite from one to the other with time alone; the sweep bumps the version);
 //! - its chain is younger than `LIFETIME_SECONDS`: points left by a request that started from
-//!   a point inherit that point's age. This bounds the cases the version cannot see: a bump
-//!   that failed after its write, and an invite DynamoDB's TTL removed before retire-invites
-//!   counted it.
+//!   a point inherit that point's age. This bounds the case the version cannot see: an
+//!   invite DynamoDB's TTL removed before retire-invites counted it.
 //!
 //! A read within `SETTLE_MILLIS` of the tenant's last move leaves no point: the index it read
 //! may not have caught up with that write yet (GSIs are eventually consistent). Saving is best
@@ -49,6 +48,16 @@ const SAVE_TIMEOUT: Duration = Duration::from_millis(300);
 const AFTER: &str = "after";
 const UNANNOUNCED: &str = "unannounced";
 const WRITTEN_AT: &str = "written_at";
+
+/// Whether list requests start from skip points and leave them (`SKIP_POINTS`). Off while a
+/// writer that does not bump `list_version` may still serve (a release rolling out or back:
+/// docs/operations.md); then every offset is read from the top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SkipPoints {
+    #[default]
+    On,
+    Off,
+}
 
 /// Where a grid position of one order started when it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,9 @@
 //! Changing a pending invite's expiry or groups.
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::Update;
 
 use super::items::*;
 use super::keys::*;
-use super::sdk::unless_condition_failed;
 use super::{item_sk, Store, StoreError};
 use crate::domain::{
     GroupId, GroupIds, Invite, InviteId, Role, Tenant, TenantId, Timestamp, UserId,
@@ -84,9 +83,7 @@ impl Store {
             "#state_pk = :state_pk",
         ];
         let mut removes = Vec::new();
-        let mut update = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(invite_pk(invite.id), INVITE_SK)))
             .condition_expression(format!(
@@ -105,8 +102,7 @@ impl Store {
             .expression_attribute_values(":updated_sk", s(time_sk(now, invite.id)))
             // What the stream tells consumers this write was (publish-events).
             .expression_attribute_names("#change", CHANGE)
-            .expression_attribute_values(":updated", s(UPDATED_CHANGE))
-            .return_values(ReturnValue::AllNew);
+            .expression_attribute_values(":updated", s(UPDATED_CHANGE));
         if let Some(expires_at) = changes.expires_at {
             sets.extend([
                 "expires_at = :expires",
@@ -138,15 +134,11 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        let updated = unless_condition_failed(update.update_expression(expression).send().await)?
-            .and_then(|output| output.attributes)
-            .as_ref()
-            .map(invite_from_item)
-            .transpose()?;
-        if updated.is_some() {
-            // Its updated_at (and maybe expires_at) order moved.
-            self.bump_list_version(invite.tenant_id).await;
-        }
-        Ok(updated)
+        let update = update
+            .update_expression(expression)
+            .build()
+            .expect("key and expression are set");
+        // Its updated_at (and maybe expires_at) order moved.
+        self.write_moving_invite(update, invite).await
     }
 }
