@@ -11,8 +11,9 @@
 //! `batch_get` (consistent `BatchGetItem` of the tenant item and a membership), `query` (a
 //! page of 20 off `by_created`), `transact` (`TransactWriteItems`: a new invite-shaped item
 //! with every list index key, a counter and a slot, as a create does), `update` (`UpdateItem`
-//! of the invite-shaped item's order keys, returning it), `count` (`UpdateItem` adding to a
-//! counter), and `ses` (`SendEmail`, in `dynamodb-ses-floor` only).
+//! of the invite-shaped item's order keys, returning it), `move` (`TransactWriteItems`: that
+//! update beside a counter's, as an update or a re-invite bumps the list version), `count`
+//! (`UpdateItem` adding to a counter), and `ses` (`SendEmail`, in `dynamodb-ses-floor` only).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -33,6 +34,7 @@ pub enum Kind {
     Query,
     Transact,
     Update,
+    Move,
     Count,
     Ses,
 }
@@ -45,6 +47,7 @@ impl Kind {
             "query" => Self::Query,
             "transact" => Self::Transact,
             "update" => Self::Update,
+            "move" => Self::Move,
             "count" => Self::Count,
             "ses" => Self::Ses,
             other => return Err(format!("FLOOR_REQUESTS: unknown request {other:?}").into()),
@@ -113,6 +116,9 @@ fn invite_shaped(id: &str) -> HashMap<String, AttributeValue> {
         (DELIVERY_PK.into(), s("floor#sent")),
     ])
 }
+
+/// An update's or a re-invite's change to an invite's orders.
+const MOVE_EXPRESSION: &str = "SET updated_at = :at, #u = :sk, #e = :sk";
 
 fn key(pk: impl Into<String>, sk: impl Into<String>) -> HashMap<String, AttributeValue> {
     HashMap::from([(PK.into(), s(pk)), (SK.into(), s(sk))])
@@ -208,12 +214,35 @@ impl Floor {
                         .update_item()
                         .table_name(table)
                         .set_key(Some(key("FLOOR#fixed", INVITE_SK)))
-                        .update_expression("SET updated_at = :at, #u = :sk, #e = :sk")
+                        .update_expression(MOVE_EXPRESSION)
                         .expression_attribute_names("#u", UPDATED_SK)
                         .expression_attribute_names("#e", EXPIRES_SK)
                         .expression_attribute_values(":at", s(&at))
                         .expression_attribute_values(":sk", s(format!("{at}#fixed")))
                         .return_values(ReturnValue::AllNew)
+                        .send()
+                        .await?,
+                )
+            }
+            Kind::Move => {
+                let at = now();
+                let update = Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key("FLOOR#fixed", INVITE_SK)))
+                    .update_expression(MOVE_EXPRESSION)
+                    .expression_attribute_names("#u", UPDATED_SK)
+                    .expression_attribute_names("#e", EXPIRES_SK)
+                    .expression_attribute_values(":at", s(&at))
+                    .expression_attribute_values(":sk", s(format!("{at}#fixed")))
+                    .build()?;
+                let items = vec![
+                    TransactWriteItem::builder().update(update).build(),
+                    TransactWriteItem::builder().update(self.counter()?).build(),
+                ];
+                drop(
+                    self.client
+                        .transact_write_items()
+                        .set_transact_items(Some(items))
                         .send()
                         .await?,
                 )

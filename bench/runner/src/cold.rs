@@ -12,8 +12,8 @@ use crate::{Args, Error, Report};
 /// Each function's floor (bench/dynamodb-floor): the same kinds of requests, in the same
 /// order, as its cold-start event makes (create a new invite for someone without an account:
 /// BatchGet, TransactWrite, SES, UpdateItem; accept: BatchGet, BatchGet, TransactWrite;
-/// delete: BatchGet, TransactWrite; update: BatchGet, UpdateItem of the invite, UpdateItem of
-/// the list version; preview: a GetItem beside the rate window's UpdateItem, then a BatchGet),
+/// delete: BatchGet, TransactWrite; update: BatchGet, TransactWrite of the invite and the list
+/// version, GetItem of the invite; preview: a GetItem beside the rate window's UpdateItem, then a BatchGet),
 /// on the floor binary that links what the function links: (function, label, binary,
 /// FLOOR_REQUESTS).
 pub const FLOORS: [(&str, &str, &str, &str); 6] = [
@@ -45,7 +45,7 @@ pub const FLOORS: [(&str, &str, &str, &str); 6] = [
         "update-invite",
         "floor of update-invite",
         "dynamodb-floor",
-        "batch_get,update,count",
+        "batch_get,move,get",
     ),
     (
         "preview-invite",
