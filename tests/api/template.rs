@@ -279,9 +279,9 @@ fn the_expiry_sweep_may_update_the_counters_it_moves() {
     );
 }
 
-/// An update writes invites (`INVITE#`) and then bumps its tenant's list version, the only
-/// attributes of a tenant item (`TENANT#`) it may write; the list writes skip points in their
-/// own partitions (`SKIP#`) and nothing else.
+/// An update writes invites (`INVITE#`) and, in the same transaction, bumps its tenant's list
+/// version, the only attributes of a tenant item (`TENANT#`) it may write; the list writes skip
+/// points in their own partitions (`SKIP#`) and nothing else.
 #[test]
 fn update_may_bump_the_list_version_and_list_may_write_only_skip_points() {
     assert_eq!(

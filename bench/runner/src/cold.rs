@@ -13,7 +13,7 @@ use crate::{Args, Error, Report};
 /// order, as its cold-start event makes (create a new invite for someone without an account:
 /// BatchGet, TransactWrite, SES, UpdateItem; accept: BatchGet, BatchGet, TransactWrite;
 /// delete: BatchGet, TransactWrite; update: BatchGet, TransactWrite of the invite and the list
-/// version, GetItem of the invite; preview: a GetItem beside the rate window's UpdateItem, then a BatchGet),
+/// version; preview: a GetItem beside the rate window's UpdateItem, then a BatchGet),
 /// on the floor binary that links what the function links: (function, label, binary,
 /// FLOOR_REQUESTS).
 pub const FLOORS: [(&str, &str, &str, &str); 6] = [
@@ -45,7 +45,7 @@ pub const FLOORS: [(&str, &str, &str, &str); 6] = [
         "update-invite",
         "floor of update-invite",
         "dynamodb-floor",
-        "batch_get,move,get",
+        "batch_get,move",
     ),
     (
         "preview-invite",

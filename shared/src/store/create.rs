@@ -316,8 +316,16 @@ impl Store {
                 .expression_attribute_values(":ends", s(claim.ends.to_rfc3339())),
         };
         let update = update.build().expect("key and expression are set");
+        let refreshed = Invite {
+            role,
+            invited_by_user_id: invited_by,
+            updated_at: now,
+            expires_at,
+            groups: groups.clone(),
+            ..invite.clone()
+        };
         // Its updated_at and expires_at orders moved.
-        self.write_moving_invite(update, invite).await
+        self.write_moving_invite(update, refreshed).await
     }
 
     /// External-IdP direct add: the membership, the accepted `invite` and the memberships of

@@ -333,21 +333,22 @@ impl Store {
         TransactWriteItem::builder().update(update).build()
     }
 
-    /// Writes `change` to `invite` in one transaction with its tenant's `list_version` bump,
-    /// for a write that moves an invite within an order without changing a count (a
-    /// re-invite, an update): the skip points read before it stop holding at the same instant
-    /// (skip_points.rs), and no failure in between can leave them standing. The invite as
-    /// written (a transaction returns no values: read back consistently, in place of the
-    /// `UpdateItem` the bump used to follow), or `None` when a condition failed: the invite
-    /// moved on, or its tenant item is gone.
+    /// Writes `change`, which turns an invite into `moved`, in one transaction with its
+    /// tenant's `list_version` bump, for a write that moves an invite within an order without
+    /// changing a count (a re-invite, an update): the skip points read before it stop holding
+    /// at the same instant (skip_points.rs), and no failure in between can leave them
+    /// standing. `moved` when written (built by the caller: a transaction returns no values,
+    /// and a read-back could fail after the commit or show a later write), or `None` when the
+    /// invite's condition failed: it moved on. A tenant item that is gone has no points to
+    /// keep: the invite is written alone.
     pub(super) async fn write_moving_invite(
         &self,
         change: Update,
-        invite: &Invite,
+        moved: Invite,
     ) -> Result<Option<Invite>, StoreError> {
         let bump = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(invite.tenant_id), TENANT_SK)))
+            .set_key(Some(key(tenant_pk(moved.tenant_id), TENANT_SK)))
             .update_expression("ADD #list_version :one SET #list_moved_at = :moved_at")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#list_version", LIST_VERSION)
@@ -356,18 +357,19 @@ impl Store {
             .expression_attribute_values(":moved_at", moved_now())
             .build()
             .expect("key and expression are set");
+        let change = TransactWriteItem::builder().update(change).build();
         let items = vec![
-            TransactWriteItem::builder().update(change).build(),
+            change.clone(),
             TransactWriteItem::builder().update(bump).build(),
         ];
-        if self.transact(items).await?.is_err() {
-            return Ok(None);
-        }
-        self.get_consistent(key(invite_pk(invite.id), INVITE_SK))
-            .await?
-            .as_ref()
-            .map(invite_from_item)
-            .transpose()
+        let written = match self.transact(items).await? {
+            Ok(()) => true,
+            Err(cancelled) if cancelled.failed(1) && !cancelled.failed(0) => {
+                self.transact(vec![change]).await?.is_ok()
+            }
+            Err(_) => false,
+        };
+        Ok(written.then_some(moved))
     }
 
     /// Removes the tenant's pending slot for `invite`, unless it already points elsewhere.

@@ -138,7 +138,16 @@ impl Store {
             .update_expression(expression)
             .build()
             .expect("key and expression are set");
+        let updated = Invite {
+            updated_at: now,
+            expires_at: changes.expires_at.unwrap_or(invite.expires_at),
+            groups: changes
+                .groups
+                .clone()
+                .unwrap_or_else(|| invite.groups.clone()),
+            ..invite.clone()
+        };
         // Its updated_at (and maybe expires_at) order moved.
-        self.write_moving_invite(update, invite).await
+        self.write_moving_invite(update, updated).await
     }
 }
