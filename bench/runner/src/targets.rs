@@ -44,20 +44,27 @@ pub fn write(report: &mut Report) {
     let median =
         |label: &str, phase: &str| results["cold_start_ms"][label][phase]["median"].as_f64();
     let mut rows = Vec::new();
-    // Each function against its floor: the same kinds of requests (cold.rs).
-    let ratios: Vec<f64> = crate::cold::FLOORS
-        .iter()
-        .filter_map(|(function, floor, ..)| {
-            Some(median(function, "first_response")? / median(floor, "first_response")?)
-        })
-        .collect();
-    if !ratios.is_empty() {
-        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        rows.push(format!(
-            "| cold start (first response) ≤ 1.15× its floor (the same kinds of requests) | {} : {low:.2}–{high:.2}× |",
-            verdict(high <= 1.15)
-        ));
+    // Each function against its floor: the same kinds of requests (cold.rs); end to end, and
+    // with the time spent waiting on DynamoDB/SES taken out (our code's share).
+    let cold_targets = [
+        ("first_response", "cold start (first response) ≤ 1.15× its floor (the same kinds of requests)"),
+        ("off_wire", "cold start off the wire (first response minus time waiting on DynamoDB/SES) ≤ 1.15× its floor's"),
+    ];
+    for (phase, target) in cold_targets {
+        let ratios: Vec<f64> = crate::cold::FLOORS
+            .iter()
+            .filter_map(|(function, floor, ..)| {
+                Some(median(function, phase)? / median(floor, phase)?)
+            })
+            .collect();
+        if !ratios.is_empty() {
+            let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            rows.push(format!(
+                "| {target} | {} : {low:.2}–{high:.2}× |",
+                verdict(high <= 1.15)
+            ));
+        }
     }
     let (_, whole) = range(results, &["warm", "whole_overhead_ms", "p99"]);
     let (_, handler) = range(results, &["warm", "handler_overhead_ms", "p99"]);
