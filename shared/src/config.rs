@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 
+mod env;
+pub use env::Env;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -18,48 +21,6 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
     #[error("the secret named by {name} could not be read: {reason}")]
     Secret { name: &'static str, reason: String },
-}
-
-/// Reads variables through a lookup function, so tests need not touch the process environment.
-/// Blank values count as unset.
-pub struct Env<L> {
-    lookup: L,
-}
-
-impl Env<fn(&str) -> Option<String>> {
-    pub fn process() -> Self {
-        Self {
-            lookup: |name| std::env::var(name).ok(),
-        }
-    }
-}
-
-impl<L: Fn(&str) -> Option<String>> Env<L> {
-    pub fn new(lookup: L) -> Self {
-        Self { lookup }
-    }
-
-    pub fn optional(&self, name: &'static str) -> Option<String> {
-        (self.lookup)(name).filter(|value| !value.trim().is_empty())
-    }
-
-    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
-        self.optional(name).ok_or(ConfigError::Missing(name))
-    }
-
-    pub fn number<T: std::str::FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, ConfigError> {
-        match self.optional(name) {
-            None => Ok(default),
-            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-                name,
-                reason: format!("{raw:?} is not a number"),
-            }),
-        }
-    }
 }
 
 /// An https URL, or a plain http one on this machine (`localhost`, `127.0.0.1`) only.
@@ -264,16 +225,11 @@ impl AuthConfig {
         let public_key = match env.optional("JWT_PUBLIC_KEY_PEM") {
             None => None,
             Some(pem) => {
-                let algorithm = match env.optional("JWT_PUBLIC_KEY_ALGORITHM").as_deref() {
-                    None | Some("RS256") => Algorithm::RS256,
-                    Some("ES256") => Algorithm::ES256,
-                    Some(other) => {
-                        return Err(ConfigError::Invalid {
-                            name: "JWT_PUBLIC_KEY_ALGORITHM",
-                            reason: format!("{other:?} is not RS256 or ES256"),
-                        })
-                    }
-                };
+                let algorithm = env.choice(
+                    "JWT_PUBLIC_KEY_ALGORITHM",
+                    Algorithm::RS256,
+                    &[("RS256", Algorithm::RS256), ("ES256", Algorithm::ES256)],
+                )?;
                 // Keys passed through single-line env vars often carry literal "\n".
                 Some((algorithm, pem.replace("\\n", "\n")))
             }

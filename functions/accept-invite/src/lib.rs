@@ -41,16 +41,11 @@ impl FunctionSettings for Settings {
     }
 
     fn read<L: Fn(&str) -> Option<String>>(env: &Env<L>) -> Result<Self, ConfigError> {
-        let require_email_verified = match env.optional("REQUIRE_EMAIL_VERIFIED").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "REQUIRE_EMAIL_VERIFIED",
-                    reason: format!("{other:?} is not true or false"),
-                })
-            }
-        };
+        let require_email_verified = env.choice(
+            "REQUIRE_EMAIL_VERIFIED",
+            false,
+            &[("true", true), ("false", false)],
+        )?;
         Ok(Self {
             common: CommonSettings::read(env)?,
             require_email_verified,

@@ -49,16 +49,11 @@ impl FunctionSettings for Settings {
                 reason: "must be between 1 and 100000".into(),
             });
         }
-        let skip_points = match env.optional("SKIP_POINTS").as_deref() {
-            None | Some("on") => SkipPoints::On,
-            Some("off") => SkipPoints::Off,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "SKIP_POINTS",
-                    reason: format!("{other:?} is not on or off"),
-                })
-            }
-        };
+        let skip_points = env.choice(
+            "SKIP_POINTS",
+            SkipPoints::On,
+            &[("on", SkipPoints::On), ("off", SkipPoints::Off)],
+        )?;
         Ok(Self {
             common: CommonSettings::read(env)?,
             links: InviteLinks::read(env)?,
