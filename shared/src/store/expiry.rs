@@ -123,15 +123,9 @@ impl Store {
             .expect("key and expression are set");
         let mark = TransactWriteItem::builder().update(mark).build();
         let counted = self.count_change(due.tenant_id, 0, 0, 1);
-        match self.transact(vec![mark.clone(), counted]).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed(0) => Ok(false),
-            // The tenant item is gone: the invite is marked all the same, without counters.
-            Err(cancelled) if cancelled.failed(1) => Ok(self.transact(vec![mark]).await?.is_ok()),
-            Err(cancelled) => Err(StoreError::Failed(
-                format!("mark expired cancelled: {:?}", cancelled.0).into(),
-            )),
-        }
+        // The tenant item may be gone: the invite is marked all the same, without counters.
+        self.write_beside_tenant(mark, counted, "mark expired")
+            .await
     }
 
     /// Counts the removal of `invite` by DynamoDB's TTL: the tenant's counters lose it, once

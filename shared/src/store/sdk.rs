@@ -340,7 +340,7 @@ impl Store {
     /// standing. `moved` when written (built by the caller: a transaction returns no values,
     /// and a read-back could fail after the commit or show a later write), or `None` when the
     /// invite's condition failed: it moved on. A tenant item that is gone has no points to
-    /// keep: the invite is written alone.
+    /// keep: the invite is written alone (`write_beside_tenant`).
     pub(super) async fn write_moving_invite(
         &self,
         change: Update,
@@ -358,18 +358,31 @@ impl Store {
             .build()
             .expect("key and expression are set");
         let change = TransactWriteItem::builder().update(change).build();
-        let items = vec![
-            change.clone(),
-            TransactWriteItem::builder().update(bump).build(),
-        ];
-        let written = match self.transact(items).await? {
-            Ok(()) => true,
-            Err(cancelled) if cancelled.failed(1) && !cancelled.failed(0) => {
-                self.transact(vec![change]).await?.is_ok()
-            }
-            Err(_) => false,
-        };
+        let bump = TransactWriteItem::builder().update(bump).build();
+        let written = self
+            .write_beside_tenant(change, bump, "move invite")
+            .await?;
         Ok(written.then_some(moved))
+    }
+
+    /// Writes `item` in one transaction with `tenant_item`, an update of its tenant's item
+    /// conditioned on that item existing; if the tenant item is gone (the platform may delete
+    /// it before its invites), `item` alone. `false` when `item`'s own condition failed.
+    /// `what` names the write in an unexpected cancellation's error.
+    pub(super) async fn write_beside_tenant(
+        &self,
+        item: TransactWriteItem,
+        tenant_item: TransactWriteItem,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        match self.transact(vec![item.clone(), tenant_item]).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed(0) => Ok(false),
+            Err(cancelled) if cancelled.failed(1) => Ok(self.transact(vec![item]).await?.is_ok()),
+            Err(cancelled) => Err(StoreError::Failed(
+                format!("{what} cancelled: {:?}", cancelled.0).into(),
+            )),
+        }
     }
 
     /// Removes the tenant's pending slot for `invite`, unless it already points elsewhere.
