@@ -117,9 +117,6 @@ fn invite_shaped(id: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
-/// An update's or a re-invite's change to an invite's orders.
-const MOVE_EXPRESSION: &str = "SET updated_at = :at, #u = :sk, #e = :sk";
-
 fn key(pk: impl Into<String>, sk: impl Into<String>) -> HashMap<String, AttributeValue> {
     HashMap::from([(PK.into(), s(pk)), (SK.into(), s(sk))])
 }
@@ -208,35 +205,23 @@ impl Floor {
                 )
             }
             Kind::Update => {
-                let at = now();
+                let moved = self.moved()?;
                 drop(
                     self.client
                         .update_item()
                         .table_name(table)
-                        .set_key(Some(key("FLOOR#fixed", INVITE_SK)))
-                        .update_expression(MOVE_EXPRESSION)
-                        .expression_attribute_names("#u", UPDATED_SK)
-                        .expression_attribute_names("#e", EXPIRES_SK)
-                        .expression_attribute_values(":at", s(&at))
-                        .expression_attribute_values(":sk", s(format!("{at}#fixed")))
+                        .set_key(Some(moved.key))
+                        .update_expression(moved.update_expression)
+                        .set_expression_attribute_names(moved.expression_attribute_names)
+                        .set_expression_attribute_values(moved.expression_attribute_values)
                         .return_values(ReturnValue::AllNew)
                         .send()
                         .await?,
                 )
             }
             Kind::Move => {
-                let at = now();
-                let update = Update::builder()
-                    .table_name(table)
-                    .set_key(Some(key("FLOOR#fixed", INVITE_SK)))
-                    .update_expression(MOVE_EXPRESSION)
-                    .expression_attribute_names("#u", UPDATED_SK)
-                    .expression_attribute_names("#e", EXPIRES_SK)
-                    .expression_attribute_values(":at", s(&at))
-                    .expression_attribute_values(":sk", s(format!("{at}#fixed")))
-                    .build()?;
                 let items = vec![
-                    TransactWriteItem::builder().update(update).build(),
+                    TransactWriteItem::builder().update(self.moved()?).build(),
                     TransactWriteItem::builder().update(self.counter()?).build(),
                 ];
                 drop(
@@ -263,6 +248,20 @@ impl Floor {
             Kind::Ses => return Err("FLOOR_REQUESTS: ses needs dynamodb-ses-floor".into()),
         }
         Ok(())
+    }
+
+    /// An update's or a re-invite's change to the invite-shaped item's orders.
+    fn moved(&self) -> Result<Update, BoxError> {
+        let at = now();
+        Ok(Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key("FLOOR#fixed", INVITE_SK)))
+            .update_expression("SET updated_at = :at, #u = :sk, #e = :sk")
+            .expression_attribute_names("#u", UPDATED_SK)
+            .expression_attribute_names("#e", EXPIRES_SK)
+            .expression_attribute_values(":at", s(&at))
+            .expression_attribute_values(":sk", s(format!("{at}#fixed")))
+            .build()?)
     }
 
     fn counter(&self) -> Result<Update, BoxError> {
