@@ -200,4 +200,13 @@ async fn an_update_whose_tenant_item_is_gone_is_written_alone() {
     let (status, updated) = status_and_body(app.patch(&admin.token, id, body).await).await;
     assert_eq!(status, 200, "{updated}");
     assert!(updated["updated_at"].as_str() > invite["updated_at"].as_str());
+    // Written, not only answered: the answer is built from the write.
+    let stored = app
+        .store
+        .get_invite(uuid::Uuid::parse_str(id).unwrap().into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.updated_at.to_rfc3339(), updated["updated_at"]);
+    assert_eq!(stored.expires_at.to_rfc3339(), updated["expires_at"]);
 }
