@@ -92,14 +92,16 @@ async fn a_jwks_url_is_refetched_on_an_unknown_kid_at_most_once_per_interval() {
     let app = TestApp::spawn_with(
         test_config_with(&[
             ("JWT_JWKS_URL", Some(&url)),
-            ("JWT_JWKS_REFRESH_SECONDS", Some("1")),
-            ("JWT_JWKS_MAX_AGE_SECONDS", Some("2")),
+            ("JWT_JWKS_REFRESH_SECONDS", Some("4")),
+            ("JWT_JWKS_MAX_AGE_SECONDS", Some("8")),
         ]),
         Clock::system(),
     )
     .await;
     let admin = app.tenant_admin().await;
 
+    // Intervals of seconds, not milliseconds: the requests inside one must fit in it on a
+    // loaded machine.
     let rsa = signed(Algorithm::RS256, Some("rsa-1"), &admin);
     assert_eq!(app.list(&rsa, "").await.status(), 200);
     assert_eq!(
@@ -125,15 +127,15 @@ async fn a_jwks_url_is_refetched_on_an_unknown_kid_at_most_once_per_interval() {
     );
 
     // After the interval, the new kid fetches the document again and verifies.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     assert_eq!(app.list(&ec, "").await.status(), 200);
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
 
-    // The issuer removes rsa-1: once the cache is older than its maximum age (2 s here), the
+    // The issuer removes rsa-1: once the cache is older than its maximum age (8 s here), the
     // next token fetches the document again and the removed key stops verifying.
     *served.lock().unwrap() = jwks_with(&["ec-1"]);
     assert_eq!(app.list(&rsa, "").await.status(), 200, "still cached");
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(8100)).await;
     assert_eq!(app.list(&rsa, "").await.status(), 401);
     assert_eq!(fetches.load(Ordering::SeqCst), 3);
     assert_eq!(app.list(&ec, "").await.status(), 200);

@@ -240,7 +240,7 @@ async fn an_expired_invite_is_published_once_as_invite_expired() {
     );
     let event = events
         .iter()
-        .find(|e| e["detail-type"] == "InviteExpired")
+        .find(|e| e["detail-type"] == "InviteExpired" && e["detail"]["invite_id"] == expired)
         .unwrap();
     assert_eq!(event["detail"]["tenant_id"], json!(admin.tenant));
     assert_eq!(event["detail"]["at"], json!(past.to_rfc3339()));
@@ -273,7 +273,7 @@ async fn the_sweep_marks_an_expiry_within_a_few_periods() {
         invites_shared::domain::Clock::system(),
     );
     let task = tokio::spawn(invites_local::lifecycle::expire_loop(sweeper, period));
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let item = invite_item(&id).await.unwrap();
         if text(&item, keys::CHANGE).as_deref() == Some("expired") {
@@ -296,7 +296,7 @@ async fn the_sweep_marks_an_expiry_within_a_few_periods() {
     // cores, sweeps of other tests and a loaded DynamoDB Local add seconds. The bound says
     // "a few periods", not a latency figure.
     assert!(
-        delay < chrono::Duration::milliseconds(period.as_millis() as i64 * 8),
+        delay < chrono::Duration::milliseconds(period.as_millis() as i64 * 12),
         "{delay}"
     );
 }

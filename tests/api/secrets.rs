@@ -3,7 +3,6 @@
 //! function at init.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use invites_bench::runtime_api::{FunctionProcess, Outcome};
 use invites_local::events::ApiEvent;
@@ -71,14 +70,9 @@ async fn the_token_key_comes_from_secrets_manager_at_cold_start() {
 
     // A secret that cannot be read: the function does not start.
     let missing = env_with_secret_id("invites/no-such-secret");
-    let mut process = FunctionProcess::start_with_timeout(
-        &function_binary("list-invites"),
-        &missing,
-        None,
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap();
+    let mut process = FunctionProcess::start(&function_binary("list-invites"), &missing, None)
+        .await
+        .unwrap();
     let error = process.invoke(list(&admin.token)).await.unwrap_err();
     assert!(error.to_string().contains("exited"), "{error}");
 }

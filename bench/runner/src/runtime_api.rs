@@ -136,18 +136,27 @@ impl FunctionProcess {
         self.next_id += 1;
         let id = format!("invocation-{}", self.next_id);
         self.events.send((id.clone(), event)).await?;
-        let wait = tokio::time::timeout(self.shared.timeout * 3, self.outcomes.recv());
-        match wait.await {
-            Ok(Some((answered, outcome))) if answered == id => Ok(outcome),
-            Ok(Some((answered, _))) => Err(format!("answer for {answered}, expected {id}").into()),
-            Ok(None) => Err("the runtime API stopped".into()),
-            Err(_) => Err(match self.child.try_wait()? {
-                Some(status) => format!("the function exited ({status}) without answering"),
-                None => format!(
-                    "the function did not answer within {:?}",
-                    self.shared.timeout * 3
-                ),
+        // A process that exits says so at once, not when the wait runs out.
+        let answer_or_exit = async {
+            tokio::select! {
+                biased;
+                outcome = self.outcomes.recv() => Ok(outcome),
+                status = self.child.wait() => Err(status),
             }
+        };
+        match tokio::time::timeout(self.shared.timeout * 3, answer_or_exit).await {
+            Ok(Ok(Some((answered, outcome)))) if answered == id => Ok(outcome),
+            Ok(Ok(Some((answered, _)))) => {
+                Err(format!("answer for {answered}, expected {id}").into())
+            }
+            Ok(Ok(None)) => Err("the runtime API stopped".into()),
+            Ok(Err(status)) => {
+                Err(format!("the function exited ({}) without answering", status?).into())
+            }
+            Err(_) => Err(format!(
+                "the function did not answer within {:?}",
+                self.shared.timeout * 3
+            )
             .into()),
         }
     }
