@@ -84,7 +84,7 @@ async fn main() -> Result<(), Error> {
             "clients": args.clients, "seconds": args.seconds } }),
     };
     // Cold starts first, on an emulator that has written little (setup.rs: `stock`).
-    bench.stock(args.starts).await?;
+    bench.stock(cold::WARMUP_ROUNDS + args.starts).await?;
     cold::run(&mut bench, &args, &mut report).await?;
     bench.stock(args.warm + 1).await?;
     warm::run(&mut bench, &args, &mut report).await?;
