@@ -53,11 +53,17 @@ stack_start_dynamodb() {
 # stack_fresh_dynamodb PORT LOGFILE: replaces the running DynamoDB Local with an empty one on
 # the same port. DynamoDB Local keeps every stream record it ever wrote (for all tables, even
 # deleted ones) and each write to a table with a stream gets slower as they pile up: 20,000
-# records make a PutItem about 10x and a TransactWriteItems about 10x slower. A long run of
-# suites starts each on a fresh one, as a real table never slows that way.
+# records make a PutItem and a TransactWriteItems about 10x slower. A long run of suites
+# starts each on a fresh one, as a real table never slows that way.
 stack_fresh_dynamodb() {
-  kill "$STACK_DYNAMODB_PID" 2>/dev/null || true
-  wait "$STACK_DYNAMODB_PID" 2>/dev/null || true
+  local old=$STACK_DYNAMODB_PID pid kept=()
+  kill "$old" 2>/dev/null || true
+  wait "$old" 2>/dev/null || true
+  # Forget the old pid: stack_stop must not kill whatever process reuses it later.
+  for pid in "${STACK_PIDS[@]}"; do
+    [ "$pid" = "$old" ] || kept+=("$pid")
+  done
+  STACK_PIDS=("${kept[@]}")
   stack_start_dynamodb "$@"
 }
 
