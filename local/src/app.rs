@@ -94,7 +94,7 @@ impl LocalApp {
                 clients.dynamodb.clone(),
                 clock,
             )?,
-            sign_in: match crate::web::DevSignIn::is_enabled(env) {
+            sign_in: match crate::web::DevSignIn::is_enabled(env)? {
                 true => Some(crate::web::DevSignIn::new(
                     Store::new(clients.dynamodb, env.required("TABLE_NAME")?),
                     AuthConfig::read(env)?,

@@ -30,9 +30,12 @@ pub struct DevSignIn {
 }
 
 impl DevSignIn {
-    /// Whether `DEV_SIGN_IN` turns the sign-in on (its settings are read only then).
-    pub fn is_enabled<L: Fn(&str) -> Option<String>>(env: &invites_shared::config::Env<L>) -> bool {
-        env.optional("DEV_SIGN_IN").as_deref() == Some("true")
+    /// Whether `DEV_SIGN_IN` turns the sign-in on (its settings are read only then); a value
+    /// that is neither `true` nor `false` is refused, not read as off.
+    pub fn is_enabled<L: Fn(&str) -> Option<String>>(
+        env: &invites_shared::config::Env<L>,
+    ) -> Result<bool, invites_shared::config::ConfigError> {
+        env.choice("DEV_SIGN_IN", false, &[("true", true), ("false", false)])
     }
 
     pub fn new(store: Store, auth: AuthConfig) -> Self {
@@ -262,6 +265,17 @@ only in <code>invites-local</code>, never in a Lambda.</p>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sign_in_is_on_only_when_asked_and_a_misspelling_is_refused() {
+        let env = |value: &'static str| {
+            invites_shared::config::Env::new(move |_: &str| Some(value.to_owned()))
+        };
+        assert!(!DevSignIn::is_enabled(&env("")).unwrap());
+        assert!(!DevSignIn::is_enabled(&env("false")).unwrap());
+        assert!(DevSignIn::is_enabled(&env("true")).unwrap());
+        assert!(DevSignIn::is_enabled(&env("yes")).is_err());
+    }
 
     #[test]
     fn the_sign_in_only_returns_to_this_servers_pages() {
